@@ -1,0 +1,40 @@
+# The demo's story, run inside the QEMU guest by scripts/demo.
+MODDIR=/lib/modules/$(uname -r)/extra
+step() { printf '\n\033[1m=== %s\033[0m\n' "$*"; }
+run() { printf '\033[36m# %s\033[0m\n' "$*"; sh -c "$*" 2>&1; }
+quiet_kernel() { echo 1 > /proc/sys/kernel/printk; }
+kernel_says() { printf '\033[36m# dmesg (new lines)\033[0m\n'; dmesg -c | sed -n 's/^\[[ .0-9]*\] //p' | grep -E "$1"; }
+
+quiet_kernel; dmesg -c >/dev/null
+step "pl_user calls pl_dep_value(), exported by pl_dep. Plain insmod, no preload:"
+run "insmod $MODDIR/pl_user.ko"
+kernel_says 'pl_user'
+
+step "Load preload and tell it that pl_user needs pl_dep:"
+run "insmod $MODDIR/preload.ko"
+run "echo 'pl_user: pl_dep' > /proc/preload/deps"
+run "cat /proc/preload/deps"
+
+step "The same plain insmod now succeeds: preload loaded pl_dep first:"
+run "insmod $MODDIR/pl_user.ko"
+kernel_says 'pl_user|pl_dep|preload'
+
+step "A dependency without any symbol relation is linked for real too:"
+run "printf 'pl_user: pl_dep\\npl_c: pl_d ?pl_not_installed\\n' > /proc/preload/deps"
+run "cat /proc/preload/deps"
+run "insmod $MODDIR/pl_c.ko"
+kernel_says 'pl_c|pl_d|preload'
+run "lsmod"
+run "ls /sys/module/pl_d/holders/"
+
+step "rmmod of a dependency is refused while its consumer is loaded:"
+run "rmmod pl_d"
+run "rmmod pl_c && rmmod pl_d && echo 'pl_c gone, then pl_d removed'"
+
+step "A bad line is refused and the list stays as it was:"
+run "echo 'pl_c pl_d' > /proc/preload/deps"
+kernel_says 'preload'
+run "cat /proc/preload/deps"
+
+step "Counters:"
+run "cat /proc/preload/stats"

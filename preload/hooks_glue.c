@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The two loader hooks, in C because 7.3's Rust has no ftrace or module
+ * notifier API. Policy lives in Rust (loader.rs).
+ *
+ * 1. An ftrace IPMODIFY *replacement* of module_enforce_rwx_sections(), which
+ *    layout_and_allocate() calls in the loading task after the signature and
+ *    ELF checks and before any symbol is bound, with no module lock held:
+ *    the one place where dependencies can be loaded. The replacement does the
+ *    original's ten-line check itself instead of calling it, because calling
+ *    a non-exported function through a pointer faults on IBT kernels.
+ * 2. A module notifier at MODULE_STATE_COMING, which runs before sysfs is set
+ *    up, so a link added there gets its holders/ symlink from the kernel.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/elf.h>
+#include <linux/ftrace.h>
+#include <linux/module.h>
+#include <linux/notifier.h>
+#include <linux/wait_bit.h>
+
+int preload_rust_before_bind(const void *ctx, const char *name, size_t len);
+int preload_rust_coming(const void *ctx, struct module *mod, const char *name, size_t len);
+
+static const void *hook_ctx;
+/* Tasks that were sent into preload_enforce_rwx_sections() and not yet out. */
+static atomic_t tasks_in_hook = ATOMIC_INIT(0);
+static unsigned char hooked_function[] = "module_enforce_rwx_sections";
+
+/* Same check as module_enforce_rwx_sections() in kernel/module/strict_rwx.c. */
+static int preload_enforce_rwx_sections(const Elf_Ehdr *hdr, const Elf_Shdr *sechdrs,
+					const char *secstrings, const struct module *mod)
+{
+	const unsigned long shf_wx = SHF_WRITE | SHF_EXECINSTR;
+	int i, ret = 0;
+
+	for (i = 0; i < hdr->e_shnum && !ret; i++) {
+		if ((sechdrs[i].sh_flags & shf_wx) == shf_wx) {
+			pr_err("%s: section %s (index %d) has invalid WRITE|EXEC flags\n",
+			       mod->name, secstrings + sechdrs[i].sh_name, i);
+			ret = -ENOEXEC;
+		}
+	}
+	if (!ret)
+		ret = preload_rust_before_bind(hook_ctx, mod->name,
+					       strnlen(mod->name, MODULE_NAME_LEN));
+	if (atomic_dec_and_test(&tasks_in_hook))
+		wake_up_var(&tasks_in_hook);
+	return ret;
+}
+
+static void notrace preload_ftrace_handler(unsigned long ip, unsigned long parent_ip,
+					   struct ftrace_ops *ops, struct ftrace_regs *fregs)
+{
+	atomic_inc(&tasks_in_hook);
+	ftrace_regs_set_instruction_pointer(fregs, (unsigned long)preload_enforce_rwx_sections);
+}
+
+static struct ftrace_ops preload_ftrace_ops = {
+	.func = preload_ftrace_handler,
+	.flags = FTRACE_OPS_FL_IPMODIFY | FTRACE_OPS_FL_PERMANENT |
+		 (IS_ENABLED(CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS) ? 0 : FTRACE_OPS_FL_SAVE_REGS),
+};
+
+static int preload_module_notify(struct notifier_block *nb, unsigned long action, void *data)
+{
+	struct module *mod = data;
+
+	if (action != MODULE_STATE_COMING)
+		return NOTIFY_DONE;
+	return notifier_from_errno(preload_rust_coming(hook_ctx, mod, mod->name,
+						       strnlen(mod->name, MODULE_NAME_LEN)));
+}
+
+static struct notifier_block preload_module_nb = { .notifier_call = preload_module_notify };
+
+int preload_hooks_register(const void *ctx)
+{
+	int ret;
+
+	hook_ctx = ctx;
+	ret = ftrace_set_filter(&preload_ftrace_ops, hooked_function, strlen(hooked_function), 1);
+	if (ret) {
+		pr_err("cannot hook %s(): it is not traceable on this kernel (inlined, renamed or CONFIG_STRICT_MODULE_RWX=n), error %d\n",
+		       hooked_function, ret);
+		return ret;
+	}
+	ret = register_ftrace_function(&preload_ftrace_ops);
+	if (ret) {
+		pr_err("cannot hook %s(): ftrace refused (error %d; -EBUSY means livepatch or another IPMODIFY user owns it)\n",
+		       hooked_function, ret);
+		goto free_filter;
+	}
+	ret = register_module_notifier(&preload_module_nb);
+	if (ret) {
+		pr_err("cannot register the module notifier, error %d\n", ret);
+		unregister_ftrace_function(&preload_ftrace_ops);
+		goto free_filter;
+	}
+	return 0;
+
+free_filter:
+	ftrace_free_filter(&preload_ftrace_ops);
+	return ret;
+}
+
+/* After this returns no task runs, or will run, preload's hook code. */
+void preload_hooks_unregister(void)
+{
+	unregister_ftrace_function(&preload_ftrace_ops);
+	ftrace_free_filter(&preload_ftrace_ops);
+	wait_var_event(&tasks_in_hook, !atomic_read(&tasks_in_hook));
+	/* A task may still be on the last instructions after the decrement. */
+	synchronize_rcu_tasks();
+	unregister_module_notifier(&preload_module_nb);
+}

@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! What preload does when a module loads: before its symbols are bound, load
+//! its listed dependencies first; when it is coming, record them as real
+//! dependency links.
+
+use crate::deps::{Edge, Name};
+use crate::sys::{self, ComingModule, ModuleState};
+use crate::table::TextBuf;
+use crate::State;
+use core::fmt::Write;
+use kernel::prelude::*;
+use kernel::sync::Mutex;
+use kernel::time::{delay::fsleep, Delta};
+use kernel::new_mutex;
+
+/// How long to wait for a dependency that another task is still loading.
+const LOADING_WAIT_MS: i64 = 30_000;
+const POLL_MS: i64 = 10;
+
+/// Runs in the loading task before `name`'s symbols are bound, holding no
+/// module lock. Loads each listed dependency that is not loaded yet.
+pub(crate) fn before_bind(state: &State, name: &[u8]) -> Result {
+    state.stats.loads_seen.inc();
+    let Ok(consumer) = Name::new(name) else {
+        return Ok(());
+    };
+    let table = state.table();
+    let deps = table.deps_of(&consumer);
+    if deps.is_empty() {
+        return Ok(());
+    }
+    state.stats.loads_matched.inc();
+    let mut entry = state.in_flight.enter(consumer).inspect_err(|_| state.stats.failures.inc())?;
+    for edge in deps {
+        load_dep(state, &mut entry, &consumer, edge)
+            .inspect_err(|_| state.stats.failures.inc())?;
+    }
+    Ok(())
+}
+
+fn load_dep(state: &State, entry: &mut InFlightEntry<'_>, consumer: &Name, edge: &Edge) -> Result {
+    let dep = &edge.dep;
+    if matches!(sys::module_state(dep), ModuleState::Live | ModuleState::BuiltIn) {
+        state.stats.deps_present.inc();
+        return Ok(());
+    }
+    entry.wait_for(Some(*dep));
+    let status = sys::request_module(dep);
+    let live = wait_until_live(dep);
+    entry.wait_for(None);
+    if live {
+        pr_info!("{consumer}: loaded {dep} first\n");
+        state.stats.deps_loaded.inc();
+        return Ok(());
+    }
+    let why = match status {
+        Ok(0) => Status::NotLive,
+        Ok(code) => Status::Exit(code),
+        Err(e) => Status::Error(e.to_errno()),
+    };
+    if edge.optional {
+        pr_warn!("{consumer}: optional dependency {dep} could not be loaded ({why}); loading without it\n");
+        state.stats.failures.inc();
+        return Ok(());
+    }
+    pr_err!("{consumer}: required dependency {dep} could not be loaded ({why}); refusing to load {consumer}\n");
+    Err(ENOENT)
+}
+
+/// Why a dependency is not there after modprobe ran.
+enum Status {
+    NotLive,
+    Exit(i32),
+    Error(i32),
+}
+
+impl core::fmt::Display for Status {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Status::NotLive => write!(f, "modprobe succeeded but it is not loaded"),
+            Status::Exit(code) => write!(f, "modprobe failed with status {code}"),
+            Status::Error(errno) => write!(f, "cannot run modprobe: error {errno}"),
+        }
+    }
+}
+
+/// Waits while another task is still loading `dep`; true once it is live.
+fn wait_until_live(dep: &Name) -> bool {
+    let mut waited = 0;
+    loop {
+        match sys::module_state(dep) {
+            ModuleState::Live | ModuleState::BuiltIn => return true,
+            ModuleState::Loading if waited < LOADING_WAIT_MS => {}
+            _ => return false,
+        }
+        fsleep(Delta::from_millis(POLL_MS));
+        waited += POLL_MS;
+    }
+}
+
+/// Runs when `name` is coming (bound, before sysfs): links each listed
+/// dependency. A required one that is not loaded vetoes the load.
+pub(crate) fn coming(state: &State, module: &ComingModule, name: &[u8]) -> Result {
+    let Ok(consumer) = Name::new(name) else {
+        return Ok(());
+    };
+    let table = state.table();
+    for edge in table.deps_of(&consumer) {
+        match module.link(&edge.dep) {
+            Ok(_) => {}
+            Err(_) if edge.optional => {}
+            Err(e) => {
+                pr_err!("{consumer}: required dependency {} is not loaded; refusing to load {consumer}\n", edge.dep);
+                state.stats.failures.inc();
+                return Err(e);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The modules whose dependencies are being loaded right now, and which
+/// dependency each is waiting for: a load that would wait for itself is a
+/// cycle (for example through a dependency's own modinfo dependencies, which
+/// the list cannot see) and fails fast instead of hanging.
+#[pin_data]
+pub(crate) struct InFlight {
+    #[pin]
+    entries: Mutex<KVec<Waiter>>,
+}
+
+#[derive(Clone, Copy)]
+struct Waiter {
+    id: u64,
+    consumer: Name,
+    waiting_for: Option<Name>,
+}
+
+impl InFlight {
+    /// No loads in flight.
+    pub(crate) fn new() -> impl PinInit<Self> {
+        pin_init!(InFlight { entries <- new_mutex!(KVec::new()) })
+    }
+
+    /// Records that `consumer` is loading its dependencies; fails if that
+    /// closes a cycle of loads waiting for each other.
+    fn enter(&self, consumer: Name) -> Result<InFlightEntry<'_>> {
+        let mut entries = self.entries.lock();
+        if let Some(chain) = waiting_chain(&entries, consumer) {
+            pr_err!("dependency cycle while loading: {}\n", core::str::from_utf8(&chain).unwrap_or("?"));
+            return Err(ELOOP);
+        }
+        let id = entries.iter().map(|w| w.id).max().map_or(0, |id| id + 1);
+        entries.push(Waiter { id, consumer, waiting_for: None }, GFP_KERNEL)?;
+        Ok(InFlightEntry { set: self, id })
+    }
+}
+
+/// Follows "X waits for Y" from `consumer`; returns the printed chain if it
+/// comes back to `consumer`.
+fn waiting_chain(entries: &[Waiter], consumer: Name) -> Option<KVec<u8>> {
+    let mut text = TextBuf(KVec::new());
+    let _ = write!(text, "{consumer}");
+    let mut current = consumer;
+    for _ in 0..entries.len() {
+        let next = entries.iter().find(|w| w.consumer == current)?.waiting_for?;
+        let _ = write!(text, " -> {next}");
+        if next == consumer {
+            return Some(text.0);
+        }
+        current = next;
+    }
+    None
+}
+
+/// A module's place in [`InFlight`]; removed on drop.
+struct InFlightEntry<'a> {
+    set: &'a InFlight,
+    id: u64,
+}
+
+impl InFlightEntry<'_> {
+    fn wait_for(&mut self, dep: Option<Name>) {
+        let mut entries = self.set.entries.lock();
+        if let Some(w) = entries.iter_mut().find(|w| w.id == self.id) {
+            w.waiting_for = dep;
+        }
+    }
+}
+
+impl Drop for InFlightEntry<'_> {
+    fn drop(&mut self) {
+        let mut entries = self.set.entries.lock();
+        if let Some(i) = entries.iter().position(|w| w.id == self.id) {
+            entries.swap_remove(i);
+        }
+    }
+}

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Module bookkeeping 7.3 does not export: looking a module up by name and
+ * recording a real dependency link (struct module_use), as the kernel's own
+ * static ref_module() does. Only exported functions are called.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kallsyms.h>
+#include <linux/kmod.h>
+#include <linux/kprobes.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+
+/* Mirrors struct module_use in kernel/module/internal.h (7.3). */
+struct preload_module_use {
+	struct list_head source_list;
+	struct list_head target_list;
+	struct module *source, *target;
+};
+
+/* What preload_module_state() reports; negative values are errnos. */
+enum { PRELOAD_LIVE, PRELOAD_LOADING, PRELOAD_GOING, PRELOAD_BUILTIN };
+
+static struct mutex *module_mutex_ptr;
+
+/*
+ * module_mutex is not exported. register_kprobe() resolves a name and stores
+ * the address in kp.addr before it refuses a non-text address, so this finds
+ * it without calling kallsyms_lookup_name(); sprint_symbol() double-checks.
+ */
+int preload_find_module_mutex(void)
+{
+	struct kprobe kp = { .symbol_name = "module_mutex" };
+	static const char expected[] = "module_mutex+0x0/";
+	char found[KSYM_SYMBOL_LEN];
+
+	if (!register_kprobe(&kp)) {
+		unregister_kprobe(&kp);
+		return -EINVAL;
+	}
+	if (!kp.addr)
+		return -ENOENT;
+	sprint_symbol(found, (unsigned long)kp.addr);
+	if (strncmp(found, expected, sizeof(expected) - 1))
+		return -ENOENT;
+	module_mutex_ptr = (struct mutex *)kp.addr;
+	return 0;
+}
+
+/* Returns the module named @name with a kobject reference, or NULL. */
+static struct kobject *module_kobject_get(const char *name, struct module **mod)
+{
+	struct kobject *kobj = kset_find_obj(THIS_MODULE->mkobj.kobj.kset, name);
+
+	if (kobj)
+		*mod = container_of(kobj, struct module_kobject, kobj)->mod;
+	return kobj;
+}
+
+/* Returns a PRELOAD_* state for the module named @name, or -ENOENT. */
+int preload_module_state(const char *name)
+{
+	struct module *mod;
+	struct kobject *kobj = module_kobject_get(name, &mod);
+	int state;
+
+	if (!kobj)
+		return -ENOENT;
+	if (!mod)
+		state = PRELOAD_BUILTIN;
+	else if (mod->state == MODULE_STATE_LIVE)
+		state = PRELOAD_LIVE;
+	else if (mod->state == MODULE_STATE_GOING)
+		state = PRELOAD_GOING;
+	else
+		state = PRELOAD_LOADING;
+	kobject_put(kobj);
+	return state;
+}
+
+int preload_request_module(const char *name)
+{
+	return request_module("%s", name);
+}
+
+/*
+ * Records that @consumer uses the live module named @dep: 0 when linked,
+ * 1 when there was nothing to do (already linked, or @dep is built in),
+ * -ENOENT when @dep is not loaded and live.
+ */
+int preload_link(struct module *consumer, const char *dep)
+{
+	struct preload_module_use *use, *existing;
+	struct module *target;
+	struct kobject *kobj = module_kobject_get(dep, &target);
+	int ret = 0;
+
+	if (!kobj)
+		return -ENOENT;
+	if (!target) {
+		kobject_put(kobj);
+		return 1;
+	}
+	use = kmalloc(sizeof(*use), GFP_KERNEL);
+	if (!use) {
+		kobject_put(kobj);
+		return -ENOMEM;
+	}
+	mutex_lock(module_mutex_ptr);
+	list_for_each_entry(existing, &target->source_list, source_list) {
+		if (existing->source == consumer)
+			ret = 1;
+	}
+	if (!ret && (target->state != MODULE_STATE_LIVE || !try_module_get(target)))
+		ret = -ENOENT;
+	if (!ret) {
+		use->source = consumer;
+		use->target = target;
+		list_add(&use->source_list, &target->source_list);
+		list_add(&use->target_list, &consumer->target_list);
+		use = NULL;
+	}
+	mutex_unlock(module_mutex_ptr);
+	kfree(use);
+	kobject_put(kobj);
+	return ret;
+}

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The VFS side of /proc/preload/{deps,stats} and of the config file; what the
+ * bytes mean is decided in Rust (proc.rs, config.rs).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/capability.h>
+#include <linux/fs.h>
+#include <linux/kernel_read_file.h>
+#include <linux/module.h>
+#include <linux/proc_fs.h>
+#include <linux/seq_file.h>
+#include <linux/vmalloc.h>
+
+void *preload_rust_deps_open(const void *ctx);
+ssize_t preload_rust_deps_write(const void *ctx, void *writer, char __user *buf, size_t len);
+void preload_rust_deps_release(const void *ctx, void *writer, bool commit);
+int preload_rust_deps_show(const void *ctx, struct seq_file *m);
+int preload_rust_stats_show(const void *ctx, struct seq_file *m);
+
+static char *config;
+module_param(config, charp, 0444);
+MODULE_PARM_DESC(config, "dependency list to read at load time (default: /etc/preload.conf if it exists)");
+
+static const void *proc_ctx;
+static struct proc_dir_entry *proc_dir;
+
+static int deps_show(struct seq_file *m, void *v)
+{
+	return preload_rust_deps_show(proc_ctx, m);
+}
+
+static int deps_open(struct inode *inode, struct file *file)
+{
+	void *writer = NULL;
+	int ret;
+
+	if (file->f_mode & FMODE_WRITE) {
+		if (!capable(CAP_SYS_MODULE))
+			return -EPERM;
+		writer = preload_rust_deps_open(proc_ctx);
+		if (!writer)
+			return -ENOMEM;
+	}
+	ret = single_open(file, deps_show, writer);
+	if (ret && writer)
+		preload_rust_deps_release(proc_ctx, writer, false);
+	return ret;
+}
+
+/* Both the opener's and the writer's credentials must hold CAP_SYS_MODULE. */
+static ssize_t deps_write(struct file *file, const char __user *buf, size_t len, loff_t *pos)
+{
+	struct seq_file *m = file->private_data;
+
+	if (!file_ns_capable(file, &init_user_ns, CAP_SYS_MODULE) || !capable(CAP_SYS_MODULE))
+		return -EPERM;
+	return preload_rust_deps_write(proc_ctx, m->private, (char __user *)buf, len);
+}
+
+static int deps_release(struct inode *inode, struct file *file)
+{
+	struct seq_file *m = file->private_data;
+
+	if (m->private)
+		preload_rust_deps_release(proc_ctx, m->private, true);
+	return single_release(inode, file);
+}
+
+static const struct proc_ops deps_ops = {
+	.proc_open = deps_open,
+	.proc_read = seq_read,
+	.proc_lseek = seq_lseek,
+	.proc_write = deps_write,
+	.proc_release = deps_release,
+};
+
+static int stats_show(struct seq_file *m, void *v)
+{
+	return preload_rust_stats_show(proc_ctx, m);
+}
+
+static int stats_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, stats_show, NULL);
+}
+
+static const struct proc_ops stats_ops = {
+	.proc_open = stats_open,
+	.proc_read = seq_read,
+	.proc_lseek = seq_lseek,
+	.proc_release = single_release,
+};
+
+int preload_proc_create(const void *ctx)
+{
+	proc_ctx = ctx;
+	proc_dir = proc_mkdir("preload", NULL);
+	if (!proc_dir)
+		return -ENOMEM;
+	if (!proc_create("deps", 0600, proc_dir, &deps_ops) ||
+	    !proc_create("stats", 0444, proc_dir, &stats_ops)) {
+		proc_remove(proc_dir);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Waits for running file operations and releases files still open. */
+void preload_proc_remove(void)
+{
+	proc_remove(proc_dir);
+}
+
+/* The config file path, and whether the user chose it. */
+const char *preload_config_path(bool *chosen)
+{
+	*chosen = config != NULL;
+	return config ?: "/etc/preload.conf";
+}
+
+ssize_t preload_read_file(const char *path, void **buf, size_t max)
+{
+	*buf = NULL;
+	return kernel_read_file_from_path(path, 0, buf, max, NULL, READING_UNKNOWN);
+}
+
+void preload_free_file(void *buf)
+{
+	vfree(buf);
+}

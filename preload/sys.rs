@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The one room for `unsafe`: the C glue's functions, the callbacks the glue
+//! makes into Rust, and the raw pointers that cross between them. Everything
+//! outside this file is safe Rust.
+
+use crate::deps::{Name, NAME_MAX};
+use crate::{loader, proc, State};
+use core::ffi::{c_char, c_int, c_void};
+use core::pin::Pin;
+use kernel::prelude::*;
+use kernel::seq_file::SeqFile;
+use kernel::uaccess::{UserPtr, UserSlice};
+
+mod glue {
+    use core::ffi::{c_char, c_int, c_void};
+
+    extern "C" {
+        pub(super) fn preload_hooks_register(ctx: *const c_void) -> c_int;
+        pub(super) fn preload_hooks_unregister();
+        pub(super) fn preload_find_module_mutex() -> c_int;
+        pub(super) fn preload_module_state(name: *const c_char) -> c_int;
+        pub(super) fn preload_request_module(name: *const c_char) -> c_int;
+        pub(super) fn preload_link(consumer: *mut c_void, dep: *const c_char) -> c_int;
+        pub(super) fn preload_proc_create(ctx: *const c_void) -> c_int;
+        pub(super) fn preload_proc_remove();
+        pub(super) fn preload_config_path(chosen: *mut bool) -> *const c_char;
+        pub(super) fn preload_read_file(path: *const c_char, buf: *mut *mut c_void, max: usize)
+            -> isize;
+        pub(super) fn preload_free_file(buf: *mut c_void);
+    }
+}
+
+/// Turns a C `int` return value into a `Result`, keeping non-negative values.
+fn to_result(ret: c_int) -> Result<c_int> {
+    if ret < 0 {
+        Err(Error::from_errno(ret))
+    } else {
+        Ok(ret)
+    }
+}
+
+/// A module name as a NUL-terminated C string.
+struct CName([u8; NAME_MAX + 1]);
+
+impl CName {
+    fn new(name: &Name) -> Self {
+        let mut buf = [0u8; NAME_MAX + 1];
+        let bytes = name.as_bytes();
+        buf[..bytes.len()].copy_from_slice(bytes);
+        CName(buf)
+    }
+
+    fn as_ptr(&self) -> *const c_char {
+        self.0.as_ptr().cast()
+    }
+}
+
+/// Where a module is in its life, as the loader sees it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ModuleState {
+    /// Not loaded.
+    Absent,
+    /// Loaded and initialised.
+    Live,
+    /// Being loaded by some task (unformed or coming).
+    Loading,
+    /// Being unloaded.
+    Going,
+    /// Built into the kernel: always present, nothing to link.
+    BuiltIn,
+}
+
+/// Returns the state of the module called `name`.
+pub(crate) fn module_state(name: &Name) -> ModuleState {
+    let name = CName::new(name);
+    // SAFETY: `name` is a NUL-terminated string that outlives the call.
+    match unsafe { glue::preload_module_state(name.as_ptr()) } {
+        0 => ModuleState::Live,
+        1 => ModuleState::Loading,
+        2 => ModuleState::Going,
+        3 => ModuleState::BuiltIn,
+        _ => ModuleState::Absent,
+    }
+}
+
+/// Asks modprobe, through the kernel's on-demand loading, for `name`; returns
+/// modprobe's status (0 on success). Sleeps until modprobe exits.
+pub(crate) fn request_module(name: &Name) -> Result<c_int> {
+    let name = CName::new(name);
+    // SAFETY: `name` is a NUL-terminated string that outlives the call.
+    to_result(unsafe { glue::preload_request_module(name.as_ptr()) })
+}
+
+/// Finds the loader's `module_mutex`, which `link` takes.
+pub(crate) fn find_module_mutex() -> Result {
+    // SAFETY: The glue function has no preconditions.
+    to_result(unsafe { glue::preload_find_module_mutex() }).map(|_| ())
+}
+
+/// What `Module::link` did.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Link {
+    /// A new dependency link was recorded.
+    Added,
+    /// Nothing to do: the link exists already, or the dependency is built in.
+    Present,
+}
+
+/// A module that is being loaded, as handed to the `MODULE_STATE_COMING` notifier.
+///
+/// # Invariants
+///
+/// The pointer is the `struct module` of a module in state `COMING`, valid
+/// while the notifier call that created this value runs.
+pub(crate) struct ComingModule(*mut c_void);
+
+impl ComingModule {
+    /// Records that this module uses the live module `dep`: `rmmod dep` is
+    /// refused until this module is gone, and lsmod and sysfs show the link.
+    pub(crate) fn link(&self, dep: &Name) -> Result<Link> {
+        let dep = CName::new(dep);
+        // SAFETY: By the type invariant `self.0` is a valid coming module;
+        // `dep` is NUL-terminated and outlives the call. `find_module_mutex`
+        // succeeded before the notifier was registered.
+        let ret = to_result(unsafe { glue::preload_link(self.0, dep.as_ptr()) })?;
+        Ok(if ret == 0 { Link::Added } else { Link::Present })
+    }
+}
+
+/// The loader hooks; unregistered on drop.
+pub(crate) struct Hooks(());
+
+impl Hooks {
+    /// Hooks the module loader, calling back with `state`.
+    ///
+    /// `state` must outlive the returned value (the module owns both and
+    /// drops the hooks first).
+    pub(crate) fn register(state: &State) -> Result<Self> {
+        // SAFETY: The glue stores the pointer and hands it back to the
+        // callbacks below until `preload_hooks_unregister` returns, which
+        // happens in `drop`, before `state` goes away.
+        to_result(unsafe { glue::preload_hooks_register(ctx(state)) })?;
+        Ok(Hooks(()))
+    }
+}
+
+impl Drop for Hooks {
+    fn drop(&mut self) {
+        // SAFETY: The hooks were registered in `register`.
+        unsafe { glue::preload_hooks_unregister() };
+    }
+}
+
+/// The `/proc/preload` directory and its files; removed on drop.
+pub(crate) struct ProcEntries(());
+
+impl ProcEntries {
+    /// Creates `/proc/preload/{deps,stats}`, calling back with `state`, which
+    /// must outlive the returned value.
+    pub(crate) fn create(state: &State) -> Result<Self> {
+        // SAFETY: As for `Hooks::register`: the pointer is used until
+        // `preload_proc_remove` returns, in `drop`, before `state` goes away.
+        to_result(unsafe { glue::preload_proc_create(ctx(state)) })?;
+        Ok(ProcEntries(()))
+    }
+}
+
+impl Drop for ProcEntries {
+    fn drop(&mut self) {
+        // SAFETY: The entries were created in `create`.
+        unsafe { glue::preload_proc_remove() };
+    }
+}
+
+/// The path of the config file, and whether the user chose it (`config=`).
+pub(crate) fn config_path() -> (&'static CStr, bool) {
+    let mut chosen = false;
+    // SAFETY: The glue returns the module parameter's string or a literal;
+    // both live as long as the module and are NUL-terminated.
+    let path = unsafe { CStr::from_char_ptr(glue::preload_config_path(&mut chosen)) };
+    (path, chosen)
+}
+
+/// A whole file read into kernel memory; freed on drop.
+///
+/// # Invariants
+///
+/// `buf` points to `len` readable bytes allocated by the glue.
+pub(crate) struct FileContents {
+    buf: *mut c_void,
+    len: usize,
+}
+
+impl FileContents {
+    /// Reads the file at `path`, refusing files larger than `max` bytes.
+    pub(crate) fn read(path: &CStr, max: usize) -> Result<Self> {
+        let mut buf = core::ptr::null_mut();
+        // SAFETY: `path` is NUL-terminated; `buf` is a valid out-pointer.
+        let len = unsafe { glue::preload_read_file(path.as_char_ptr(), &mut buf, max) };
+        if len < 0 {
+            return Err(Error::from_errno(len as c_int));
+        }
+        Ok(FileContents { buf, len: len as usize })
+    }
+
+    /// The file's bytes.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        if self.len == 0 {
+            return &[];
+        }
+        // SAFETY: By the type invariant `buf` holds `len` readable bytes.
+        unsafe { core::slice::from_raw_parts(self.buf.cast(), self.len) }
+    }
+}
+
+impl Drop for FileContents {
+    fn drop(&mut self) {
+        // SAFETY: `buf` came from the glue's reader (or is NULL).
+        unsafe { glue::preload_free_file(self.buf) };
+    }
+}
+
+fn ctx(state: &State) -> *const c_void {
+    core::ptr::from_ref(state).cast()
+}
+
+/// # Safety
+///
+/// `ctx` must be the pointer given to the glue at registration, whose `State`
+/// is still alive (the glue guarantees it: registrations end before it dies).
+unsafe fn state<'a>(ctx: *const c_void) -> &'a State {
+    // SAFETY: Guaranteed by the caller.
+    unsafe { &*ctx.cast::<State>() }
+}
+
+/// # Safety
+///
+/// `name` must point to `len` readable bytes.
+unsafe fn bytes<'a>(name: *const c_char, len: usize) -> &'a [u8] {
+    // SAFETY: Guaranteed by the caller.
+    unsafe { core::slice::from_raw_parts(name.cast(), len) }
+}
+
+/// Called by the replacement of `module_enforce_rwx_sections()` in the
+/// loading task, before the module's symbols are bound.
+///
+/// # Safety
+///
+/// `ctx` as for [`state`]; `name` points to `len` bytes.
+#[no_mangle]
+unsafe extern "C" fn preload_rust_before_bind(
+    ctx: *const c_void,
+    name: *const c_char,
+    len: usize,
+) -> c_int {
+    // SAFETY: Guaranteed by the caller.
+    let (state, name) = unsafe { (state(ctx), bytes(name, len)) };
+    match loader::before_bind(state, name) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// Called by the `MODULE_STATE_COMING` notifier.
+///
+/// # Safety
+///
+/// `ctx` as for [`state`]; `module` is the coming module; `name` points to
+/// `len` bytes.
+#[no_mangle]
+unsafe extern "C" fn preload_rust_coming(
+    ctx: *const c_void,
+    module: *mut c_void,
+    name: *const c_char,
+    len: usize,
+) -> c_int {
+    // SAFETY: Guaranteed by the caller.
+    let (state, name) = unsafe { (state(ctx), bytes(name, len)) };
+    // INVARIANT: The notifier passes a coming module, valid during the call.
+    match loader::coming(state, &ComingModule(module), name) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// Called when `/proc/preload/deps` is opened for writing. Returns the
+/// writer, or NULL when out of memory.
+///
+/// # Safety
+///
+/// `ctx` as for [`state`].
+#[no_mangle]
+unsafe extern "C" fn preload_rust_deps_open(_ctx: *const c_void) -> *mut c_void {
+    match KBox::pin_init(proc::Writer::new(), GFP_KERNEL) {
+        // SAFETY: The writer is never moved out of its box: it goes back into
+        // a pinned box in `preload_rust_deps_release`.
+        Ok(writer) => KBox::into_raw(unsafe { Pin::into_inner_unchecked(writer) }).cast(),
+        Err(_) => core::ptr::null_mut(),
+    }
+}
+
+/// Called for each `write()` to `/proc/preload/deps`.
+///
+/// # Safety
+///
+/// `ctx` as for [`state`]; `writer` came from `preload_rust_deps_open` and has
+/// not been released; `buf` is a user pointer to `len` bytes.
+#[no_mangle]
+unsafe extern "C" fn preload_rust_deps_write(
+    _ctx: *const c_void,
+    writer: *mut c_void,
+    buf: *mut c_void,
+    len: usize,
+) -> isize {
+    // SAFETY: Guaranteed by the caller.
+    let writer = unsafe { &*writer.cast::<proc::Writer>() };
+    let input = UserSlice::new(UserPtr::from_ptr(buf), len).reader();
+    match writer.write(input, len) {
+        Ok(written) => written as isize,
+        Err(e) => e.to_errno() as isize,
+    }
+}
+
+/// Called when a file opened for writing is closed: commits the new list if
+/// `commit` and everything written was valid, then frees the writer.
+///
+/// # Safety
+///
+/// `ctx` as for [`state`]; `writer` came from `preload_rust_deps_open` and is
+/// not used again.
+#[no_mangle]
+unsafe extern "C" fn preload_rust_deps_release(
+    ctx: *const c_void,
+    writer: *mut c_void,
+    commit: bool,
+) {
+    // SAFETY: Guaranteed by the caller: the writer is ours to free, and it
+    // was pinned when it was created.
+    let writer = unsafe { Pin::new_unchecked(KBox::from_raw(writer.cast::<proc::Writer>())) };
+    if commit {
+        // SAFETY: Guaranteed by the caller.
+        writer.commit(unsafe { state(ctx) });
+    }
+}
+
+/// Prints the live list into a `seq_file`.
+///
+/// # Safety
+///
+/// `ctx` as for [`state`]; `m` is a valid `seq_file`.
+#[no_mangle]
+unsafe extern "C" fn preload_rust_deps_show(ctx: *const c_void, m: *mut c_void) -> c_int {
+    // SAFETY: Guaranteed by the caller.
+    let (state, m) = unsafe { (state(ctx), SeqFile::from_raw(m.cast())) };
+    proc::show_deps(state, m);
+    0
+}
+
+/// Prints the counters into a `seq_file`.
+///
+/// # Safety
+///
+/// `ctx` as for [`state`]; `m` is a valid `seq_file`.
+#[no_mangle]
+unsafe extern "C" fn preload_rust_stats_show(ctx: *const c_void, m: *mut c_void) -> c_int {
+    // SAFETY: Guaranteed by the caller.
+    let (state, m) = unsafe { (state(ctx), SeqFile::from_raw(m.cast())) };
+    state.stats.show(m);
+    0
+}

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The dependency list in kernel memory: a [`Table`] is one immutable,
+//! checked version of it; a [`Builder`] turns text into a new table.
+
+use crate::deps::{self, Cycle, Edge, Line, LineSplitter, List, Name, ENTRIES_MAX, LINE_MAX};
+use core::fmt;
+use kernel::prelude::*;
+
+/// One version of the dependency list: merged edges, cycle-free.
+pub(crate) struct Table {
+    edges: KVVec<Edge>,
+}
+
+impl Table {
+    /// The empty list.
+    pub(crate) fn empty() -> Self {
+        Table { edges: KVVec::new() }
+    }
+
+    /// A read-only view for lookups and printing.
+    pub(crate) fn list(&self) -> List<'_> {
+        List::new(&self.edges)
+    }
+
+    /// The number of entries (consumer-dependency pairs).
+    pub(crate) fn len(&self) -> usize {
+        self.edges.len()
+    }
+
+    /// The dependencies of `consumer`, in written order.
+    pub(crate) fn deps_of(&self, consumer: &Name) -> &[Edge] {
+        self.list().deps_of(consumer)
+    }
+}
+
+/// Why text was refused.
+pub(crate) enum BuildError {
+    /// A line did not parse.
+    Line(usize, deps::Error),
+    /// The lines parsed but form a cycle (printed as the chain).
+    Cycle(KVec<u8>),
+    /// More than [`ENTRIES_MAX`] entries.
+    TooMany,
+    /// Out of memory.
+    NoMemory,
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BuildError::Line(line, e) => write!(f, "line {line}: {e}"),
+            BuildError::Cycle(chain) => {
+                let chain = core::str::from_utf8(chain).unwrap_or("?");
+                write!(f, "dependency cycle: {chain}")
+            }
+            BuildError::TooMany => write!(f, "more than {ENTRIES_MAX} entries"),
+            BuildError::NoMemory => write!(f, "out of memory"),
+        }
+    }
+}
+
+impl From<BuildError> for Error {
+    fn from(e: BuildError) -> Error {
+        match e {
+            BuildError::NoMemory => ENOMEM,
+            _ => EINVAL,
+        }
+    }
+}
+
+impl From<AllocError> for BuildError {
+    fn from(_: AllocError) -> BuildError {
+        BuildError::NoMemory
+    }
+}
+
+/// Collects text fed in arbitrary pieces and checks it, piece by piece, so
+/// that the `write()` carrying a bad line or closing a cycle is refused.
+pub(crate) struct Builder {
+    splitter: LineSplitter,
+    carry: KVec<u8>,
+    edges: KVVec<Edge>,
+    next_seq: u32,
+}
+
+impl Builder {
+    /// An empty builder.
+    pub(crate) fn new() -> Result<Self, BuildError> {
+        let mut carry = KVec::new();
+        carry.resize(LINE_MAX, 0, GFP_KERNEL)?;
+        Ok(Builder { splitter: LineSplitter::new(), carry, edges: KVVec::new(), next_seq: 0 })
+    }
+
+    /// Adds the complete lines in `text`; a trailing partial line is kept
+    /// for the next call.
+    pub(crate) fn add(&mut self, text: &[u8]) -> Result<(), BuildError> {
+        let Builder { splitter, carry, edges, next_seq } = self;
+        splitter
+            .feed(carry, text, |_, line| add_line(edges, next_seq, line))
+            .map_err(|(line, e)| e.at(line))
+    }
+
+    /// Adds the last line if the text did not end with a newline, checks
+    /// everything and returns the table.
+    pub(crate) fn finish(mut self) -> Result<Table, BuildError> {
+        let Builder { splitter, carry, edges, next_seq } = &mut self;
+        splitter
+            .finish(carry, |_, line| add_line(edges, next_seq, line))
+            .map_err(|(line, e)| e.at(line))?;
+        self.check()?;
+        Ok(Table { edges: self.edges })
+    }
+
+    /// Merges what was added so far and refuses cycles and oversized lists.
+    pub(crate) fn check(&mut self) -> Result<(), BuildError> {
+        let merged = deps::merge(&mut self.edges);
+        self.edges.truncate(merged);
+        if merged > ENTRIES_MAX {
+            return Err(BuildError::TooMany);
+        }
+        let mut scratch = KVVec::new();
+        scratch.resize(merged, 0u32, GFP_KERNEL)?;
+        match List::new(&self.edges).find_cycle(&mut scratch) {
+            Some(cycle) => Err(cycle_error(&cycle)),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A line's error before its line number is known.
+enum LineError {
+    Parse(deps::Error),
+    NoMemory,
+}
+
+impl From<deps::Error> for LineError {
+    fn from(e: deps::Error) -> Self {
+        LineError::Parse(e)
+    }
+}
+
+impl LineError {
+    fn at(self, line: usize) -> BuildError {
+        match self {
+            LineError::Parse(e) => BuildError::Line(line, e),
+            LineError::NoMemory => BuildError::NoMemory,
+        }
+    }
+}
+
+fn add_line(edges: &mut KVVec<Edge>, next_seq: &mut u32, line: &[u8]) -> Result<(), LineError> {
+    let Line::Entry { consumer, deps } = deps::parse_line(line)? else {
+        return Ok(());
+    };
+    for dep in deps {
+        let edge = Edge { consumer, dep: dep.name, optional: dep.optional, seq: *next_seq };
+        edges.push(edge, GFP_KERNEL).map_err(|_| LineError::NoMemory)?;
+        *next_seq = next_seq.wrapping_add(1);
+    }
+    Ok(())
+}
+
+/// Renders a cycle for the log; the chain is short, so a small buffer will do.
+fn cycle_error(cycle: &Cycle<'_>) -> BuildError {
+    let mut text = TextBuf(KVec::new());
+    if fmt::write(&mut text, format_args!("{cycle}")).is_err() {
+        return BuildError::NoMemory;
+    }
+    BuildError::Cycle(text.0)
+}
+
+/// A growable byte buffer that `write!` can print into.
+pub(crate) struct TextBuf(pub(crate) KVec<u8>);
+
+impl fmt::Write for TextBuf {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.0.extend_from_slice(s.as_bytes(), GFP_KERNEL).map_err(|_| fmt::Error)
+    }
+}

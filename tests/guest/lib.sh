@@ -1,0 +1,59 @@
+# Helpers for guest test cases; sourced by each case. A case checks one
+# behaviour, prints a line per check, and ends with `finish`, which prints
+# "ok - NAME" or "not ok - NAME" and sets the exit status.
+MODDIR=/lib/modules/$(uname -r)/extra
+DEPS=/proc/preload/deps
+STATS=/proc/preload/stats
+TEST=$(basename "$0" .sh)
+failures=0
+
+ko() { echo "$MODDIR/$1.ko"; }
+
+# check DESCRIPTION COMMAND...: passes if COMMAND succeeds.
+check() {
+    desc=$1; shift
+    if "$@" >/tmp/check.out 2>&1; then
+        echo "  pass: $desc"
+    else
+        echo "  FAIL: $desc"; sed 's/^/    | /' /tmp/check.out
+        failures=$((failures + 1))
+    fi
+}
+
+# refuse DESCRIPTION COMMAND...: passes if COMMAND fails.
+refuse() {
+    desc=$1; shift
+    if "$@" >/tmp/check.out 2>&1; then
+        echo "  FAIL: $desc (it succeeded)"; sed 's/^/    | /' /tmp/check.out
+        failures=$((failures + 1))
+    else
+        echo "  pass: $desc"
+    fi
+}
+
+# The kernel log contains a line matching the extended regex $1.
+log_has() { dmesg | grep -Eq -- "$1"; }
+
+# The first kernel log line matching $1 comes before the first matching $2.
+log_order() {
+    a=$(dmesg | grep -En -- "$1" | head -n1 | cut -d: -f1)
+    b=$(dmesg | grep -En -- "$2" | head -n1 | cut -d: -f1)
+    [ -n "$a" ] && [ -n "$b" ] && [ "$a" -lt "$b" ]
+}
+
+loaded() { grep -q "^$1 " /proc/modules; }
+not_loaded() { ! loaded "$1"; }
+# $1 is listed in /proc/modules as used by $2.
+used_by() { grep "^$1 " /proc/modules | awk '{print $4}' | tr ',' '\n' | grep -qx "$2"; }
+holder() { [ -e "/sys/module/$1/holders/$2" ]; }
+stat_of() { awk -v n="$1" '$1 == n {print $2}' $STATS; }
+stat_is() { [ "$(stat_of "$1")" = "$2" ]; }
+set_deps() { printf '%b' "$1" > $DEPS; }
+deps_are() { [ "$(cat $DEPS)" = "$(printf '%b' "$1")" ]; }
+
+start_preload() { insmod "$(ko preload)" "$@"; }
+
+finish() {
+    if [ "$failures" -eq 0 ]; then echo "ok - $TEST"; exit 0; fi
+    echo "not ok - $TEST ($failures failed checks)"; exit 1
+}
