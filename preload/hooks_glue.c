@@ -20,8 +20,8 @@
 #include <linux/notifier.h>
 #include <linux/wait_bit.h>
 
-int preload_rust_before_bind(const void *ctx, const char *name, size_t len);
-int preload_rust_coming(const void *ctx, struct module *mod, const char *name, size_t len);
+#include "glue.h"
+
 
 static const void *hook_ctx;
 /* Tasks that were sent into preload_enforce_rwx_sections() and not yet out. */

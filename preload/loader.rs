@@ -50,7 +50,7 @@ fn load_dep(state: &State, entry: &mut InFlightEntry<'_>, consumer: &Name, edge:
     let live = wait_until_live(dep);
     entry.wait_for(None);
     if live {
-        pr_info!("{consumer}: loaded {dep} first\n");
+        pr_info!("{}: loaded {} first\n", consumer.as_str(), dep.as_str());
         state.stats.deps_loaded.inc();
         return Ok(());
     }
@@ -60,11 +60,19 @@ fn load_dep(state: &State, entry: &mut InFlightEntry<'_>, consumer: &Name, edge:
         Err(e) => Status::Error(e.to_errno()),
     };
     if edge.optional {
-        pr_warn!("{consumer}: optional dependency {dep} could not be loaded ({why}); loading without it\n");
+        pr_warn!(
+            "{}: optional dependency {} could not be loaded ({why}); loading without it\n",
+            consumer.as_str(),
+            dep.as_str()
+        );
         state.stats.failures.inc();
         return Ok(());
     }
-    pr_err!("{consumer}: required dependency {dep} could not be loaded ({why}); refusing to load {consumer}\n");
+    pr_err!(
+        "{0}: required dependency {1} could not be loaded ({why}); refusing to load {0}\n",
+        consumer.as_str(),
+        dep.as_str()
+    );
     Err(ENOENT)
 }
 
@@ -75,8 +83,8 @@ enum Status {
     Error(i32),
 }
 
-impl core::fmt::Display for Status {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+impl kernel::fmt::Display for Status {
+    fn fmt(&self, f: &mut kernel::fmt::Formatter<'_>) -> kernel::fmt::Result {
         match self {
             Status::NotLive => write!(f, "modprobe succeeded but it is not loaded"),
             Status::Exit(code) => write!(f, "modprobe failed with status {code}"),
@@ -111,7 +119,11 @@ pub(crate) fn coming(state: &State, module: &ComingModule, name: &[u8]) -> Resul
             Ok(_) => {}
             Err(_) if edge.optional => {}
             Err(e) => {
-                pr_err!("{consumer}: required dependency {} is not loaded; refusing to load {consumer}\n", edge.dep);
+                pr_err!(
+                    "{0}: required dependency {1} is not loaded; refusing to load {0}\n",
+                    consumer.as_str(),
+                    edge.dep.as_str()
+                );
                 state.stats.failures.inc();
                 return Err(e);
             }
@@ -193,7 +205,7 @@ impl Drop for InFlightEntry<'_> {
     fn drop(&mut self) {
         let mut entries = self.set.entries.lock();
         if let Some(i) = entries.iter().position(|w| w.id == self.id) {
-            entries.swap_remove(i);
+            let _ = entries.remove(i);
         }
     }
 }

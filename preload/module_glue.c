@@ -13,6 +13,8 @@
 #include <linux/mutex.h>
 #include <linux/slab.h>
 
+#include "glue.h"
+
 /* Mirrors struct module_use in kernel/module/internal.h (7.3). */
 struct preload_module_use {
 	struct list_head source_list;

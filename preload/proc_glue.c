@@ -13,11 +13,8 @@
 #include <linux/seq_file.h>
 #include <linux/vmalloc.h>
 
-void *preload_rust_deps_open(const void *ctx);
-ssize_t preload_rust_deps_write(const void *ctx, void *writer, char __user *buf, size_t len);
-void preload_rust_deps_release(const void *ctx, void *writer, bool commit);
-int preload_rust_deps_show(const void *ctx, struct seq_file *m);
-int preload_rust_stats_show(const void *ctx, struct seq_file *m);
+#include "glue.h"
+
 
 static char *config;
 module_param(config, charp, 0444);

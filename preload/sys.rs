@@ -178,7 +178,7 @@ pub(crate) fn config_path() -> (&'static CStr, bool) {
     let mut chosen = false;
     // SAFETY: The glue returns the module parameter's string or a literal;
     // both live as long as the module and are NUL-terminated.
-    let path = unsafe { CStr::from_char_ptr(glue::preload_config_path(&mut chosen)) };
+    let path = unsafe { CStr::from_char_ptr(glue::preload_config_path(&mut chosen).cast()) };
     (path, chosen)
 }
 
@@ -197,7 +197,7 @@ impl FileContents {
     pub(crate) fn read(path: &CStr, max: usize) -> Result<Self> {
         let mut buf = core::ptr::null_mut();
         // SAFETY: `path` is NUL-terminated; `buf` is a valid out-pointer.
-        let len = unsafe { glue::preload_read_file(path.as_char_ptr(), &mut buf, max) };
+        let len = unsafe { glue::preload_read_file(path.as_char_ptr().cast(), &mut buf, max) };
         if len < 0 {
             return Err(Error::from_errno(len as c_int));
         }

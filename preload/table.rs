@@ -5,6 +5,7 @@
 
 use crate::deps::{self, Cycle, Edge, Line, LineSplitter, List, Name, ENTRIES_MAX, LINE_MAX};
 use core::fmt;
+use kernel::alloc::AllocError;
 use kernel::prelude::*;
 
 /// One version of the dependency list: merged edges, cycle-free.
@@ -46,7 +47,7 @@ pub(crate) enum BuildError {
     NoMemory,
 }
 
-impl fmt::Display for BuildError {
+impl kernel::fmt::Display for BuildError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             BuildError::Line(line, e) => write!(f, "line {line}: {e}"),
@@ -78,8 +79,7 @@ impl From<AllocError> for BuildError {
 /// Collects text fed in arbitrary pieces and checks it, piece by piece, so
 /// that the `write()` carrying a bad line or closing a cycle is refused.
 pub(crate) struct Builder {
-    splitter: LineSplitter,
-    carry: KVec<u8>,
+    splitter: LineSplitter<Carry>,
     edges: KVVec<Edge>,
     next_seq: u32,
 }
@@ -87,26 +87,25 @@ pub(crate) struct Builder {
 impl Builder {
     /// An empty builder.
     pub(crate) fn new() -> Result<Self, BuildError> {
-        let mut carry = KVec::new();
-        carry.resize(LINE_MAX, 0, GFP_KERNEL)?;
-        Ok(Builder { splitter: LineSplitter::new(), carry, edges: KVVec::new(), next_seq: 0 })
+        let carry = KVec::from_elem(0, LINE_MAX, GFP_KERNEL)?;
+        Ok(Builder { splitter: LineSplitter::with_buffer(Carry(carry)), edges: KVVec::new(), next_seq: 0 })
     }
 
     /// Adds the complete lines in `text`; a trailing partial line is kept
     /// for the next call.
     pub(crate) fn add(&mut self, text: &[u8]) -> Result<(), BuildError> {
-        let Builder { splitter, carry, edges, next_seq } = self;
+        let Builder { splitter, edges, next_seq } = self;
         splitter
-            .feed(carry, text, |_, line| add_line(edges, next_seq, line))
+            .feed(text, |_, line| add_line(edges, next_seq, line))
             .map_err(|(line, e)| e.at(line))
     }
 
     /// Adds the last line if the text did not end with a newline, checks
     /// everything and returns the table.
     pub(crate) fn finish(mut self) -> Result<Table, BuildError> {
-        let Builder { splitter, carry, edges, next_seq } = &mut self;
+        let Builder { splitter, edges, next_seq } = &mut self;
         splitter
-            .finish(carry, |_, line| add_line(edges, next_seq, line))
+            .finish(|_, line| add_line(edges, next_seq, line))
             .map_err(|(line, e)| e.at(line))?;
         self.check()?;
         Ok(Table { edges: self.edges })
@@ -122,9 +121,26 @@ impl Builder {
         let mut scratch = KVVec::new();
         scratch.resize(merged, 0u32, GFP_KERNEL)?;
         match List::new(&self.edges).find_cycle(&mut scratch) {
-            Some(cycle) => Err(cycle_error(&cycle)),
-            None => Ok(()),
+            Ok(Some(cycle)) => Err(cycle_error(&cycle)),
+            Ok(None) => Ok(()),
+            // Only a too-small scratch buffer fails, and it is sized above.
+            Err(_) => Err(BuildError::NoMemory),
         }
+    }
+}
+
+/// The splitter's buffer for a line that spans writes, on the heap.
+struct Carry(KVec<u8>);
+
+impl AsRef<[u8]> for Carry {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl AsMut<[u8]> for Carry {
+    fn as_mut(&mut self) -> &mut [u8] {
+        &mut self.0
     }
 }
 

@@ -6,6 +6,10 @@
 #include <linux/init.h>
 #include <linux/module.h>
 
+/* Symbols some fixtures export for others. */
+int pl_dep_value(void);
+int pl_loop_x_value(void);
+
 #define FIXTURE_MODULE(init_extra)					\
 	static int __init fixture_init(void)				\
 	{								\

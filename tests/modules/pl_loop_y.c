@@ -2,6 +2,4 @@
 /* The other half of the load-time cycle: needs pl_loop_x's symbol. */
 #include "fixture.h"
 
-int pl_loop_x_value(void);
-
 FIXTURE_MODULE(pr_info(KBUILD_MODNAME ": pl_loop_x_value() = %d\n", pl_loop_x_value()));

@@ -2,6 +2,4 @@
 /* A fixture that uses pl_dep's symbol: plain insmod fails without pl_dep. */
 #include "fixture.h"
 
-int pl_dep_value(void);
-
 FIXTURE_MODULE(pr_info(KBUILD_MODNAME ": pl_dep_value() = %d\n", pl_dep_value()));

@@ -1,6 +1,6 @@
 # Bad lines fail the write with EINVAL, log one line naming the line number
 # and reason, and leave the old list in place.
-. ../lib.sh
+. "$(dirname "$0")/../lib.sh"
 start_preload
 set_deps 'pl_a: pl_b\n'
 long=$(head -c 56 /dev/zero | tr '\0' a)

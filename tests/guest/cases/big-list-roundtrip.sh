@@ -1,5 +1,5 @@
 # A 100 000-entry list written with cat reads back identically.
-. ../lib.sh
+. "$(dirname "$0")/../lib.sh"
 start_preload
 awk 'BEGIN { for (i = 0; i < 100000; i++) printf "m%06d: d%06d ?o%06d\n", i, i, i }' > /tmp/big
 check "cat writes it" sh -c "cat /tmp/big > $DEPS"

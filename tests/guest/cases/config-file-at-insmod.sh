@@ -1,6 +1,6 @@
 # /etc/preload.conf is read when preload loads; config= overrides it; a
 # named file that is missing or bad fails the insmod with a clear message.
-. ../lib.sh
+. "$(dirname "$0")/../lib.sh"
 printf '# test config\npl_c: pl_d\n\npl-a: pl_b\n' > /etc/preload.conf
 check "insmod preload reads /etc/preload.conf" start_preload
 check "the list holds its entries" deps_are 'pl_a: pl_b\npl_c: pl_d'

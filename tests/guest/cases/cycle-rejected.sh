@@ -1,6 +1,6 @@
 # A cycle in a written list is refused by the write, naming it; the old list
 # stays.
-. ../lib.sh
+. "$(dirname "$0")/../lib.sh"
 start_preload
 set_deps 'pl_a: pl_b\n'
 refuse "writing a 3-cycle fails" set_deps 'pl_x: pl_y\npl_y: pl_z\npl_z: pl_x\n'

@@ -1,6 +1,6 @@
 # A cycle the list cannot see (pl_loop_y needs pl_loop_x's symbol, and the
 # list makes pl_loop_x need pl_loop_y) fails fast instead of hanging.
-. ../lib.sh
+. "$(dirname "$0")/../lib.sh"
 start_preload
 set_deps 'pl_loop_x: pl_loop_y\n'
 cp "$(ko pl_loop_x)" /tmp/pl_loop_x.ko

@@ -1,5 +1,5 @@
 # A listed dependency that is not loaded is loaded before the consumer.
-. ../lib.sh
+. "$(dirname "$0")/../lib.sh"
 start_preload
 set_deps 'pl_c: pl_d\n'
 check "insmod pl_c succeeds" insmod "$(ko pl_c)"

@@ -1,5 +1,5 @@
 # The hook fires for modprobe too (the kernel's loader, not a wrapper).
-. ../lib.sh
+. "$(dirname "$0")/../lib.sh"
 start_preload
 set_deps 'pl_c: pl_d\n'
 check "modprobe pl_c succeeds" modprobe pl_c

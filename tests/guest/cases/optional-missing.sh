@@ -1,6 +1,6 @@
 # An optional dependency that cannot be loaded leaves the consumer loading,
 # with a warning that names it.
-. ../lib.sh
+. "$(dirname "$0")/../lib.sh"
 start_preload
 set_deps 'pl_c: ?pl_nonexistent pl_d\n'
 check "insmod pl_c succeeds" insmod "$(ko pl_c)"

@@ -1,5 +1,5 @@
 # A dependency that is already loaded is not loaded again, just linked.
-. ../lib.sh
+. "$(dirname "$0")/../lib.sh"
 start_preload
 insmod "$(ko pl_d)"
 set_deps 'pl_c: pl_d\n'

@@ -1,6 +1,6 @@
 # A required dependency that cannot be loaded fails the consumer's load with
 # a message naming both; nothing is left behind.
-. ../lib.sh
+. "$(dirname "$0")/../lib.sh"
 start_preload
 set_deps 'pl_c: pl_d pl_nonexistent\n'
 refuse "insmod pl_c fails" insmod "$(ko pl_c)"

@@ -1,6 +1,6 @@
 # rmmod of a dependency is refused while its consumer is loaded, and
 # allowed once the consumer is gone (no reference leaks).
-. ../lib.sh
+. "$(dirname "$0")/../lib.sh"
 start_preload
 set_deps 'pl_c: pl_d\n'
 insmod "$(ko pl_c)"

@@ -1,6 +1,6 @@
 # preload can be removed while modules it linked are loaded; the links stay
 # valid and loads keep working without it.
-. ../lib.sh
+. "$(dirname "$0")/../lib.sh"
 start_preload
 set_deps 'pl_c: pl_d\n'
 insmod "$(ko pl_c)"

@@ -1,6 +1,6 @@
 # A consumer that uses a dependency's symbols fails without the entry and
 # binds with it, through plain insmod.
-. ../lib.sh
+. "$(dirname "$0")/../lib.sh"
 start_preload
 refuse "without an entry, insmod pl_user fails (unknown symbol)" insmod "$(ko pl_user)"
 check "the kernel said why" log_has 'pl_user: Unknown symbol pl_dep_value'

@@ -1,5 +1,5 @@
 # A dependency's own entry applies when preload loads it.
-. ../lib.sh
+. "$(dirname "$0")/../lib.sh"
 start_preload
 set_deps 'pl_a: pl_b\npl_b: pl_c\n'
 check "insmod pl_a succeeds" insmod "$(ko pl_a)"

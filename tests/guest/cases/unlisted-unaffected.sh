@@ -1,5 +1,5 @@
 # Modules without an entry load as before and are only counted.
-. ../lib.sh
+. "$(dirname "$0")/../lib.sh"
 start_preload
 set_deps 'pl_c: pl_d\n'
 check "insmod pl_plain succeeds" insmod "$(ko pl_plain)"

@@ -1,6 +1,6 @@
 # Only CAP_SYS_MODULE may change the list, judged by the opener's and the
 # writer's credentials; the file is 0600.
-. ../lib.sh
+. "$(dirname "$0")/../lib.sh"
 start_preload
 set_deps 'pl_a: pl_b\n'
 check "the file is mode 0600" [ "$(stat -c %a $DEPS)" = 600 ]

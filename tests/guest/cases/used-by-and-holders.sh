@@ -1,6 +1,6 @@
 # A dependency with no symbol relation gets a real kernel link: /proc/modules
 # "Used by", sysfs holders and the reference count.
-. ../lib.sh
+. "$(dirname "$0")/../lib.sh"
 start_preload
 set_deps 'pl_c: pl_d\n'
 insmod "$(ko pl_c)"

@@ -1,5 +1,5 @@
 # One open-write-close is one update: loads in between see the old list.
-. ../lib.sh
+. "$(dirname "$0")/../lib.sh"
 start_preload
 exec 3>$DEPS
 echo 'pl_c: pl_d' >&3
