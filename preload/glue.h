@@ -17,6 +17,7 @@ void preload_hooks_unregister(void);
 int preload_find_module_mutex(void);
 int preload_module_state(const char *name);
 int preload_request_module(const char *name);
+bool preload_spawned_by_kernel(void);
 int preload_link(struct module *consumer, const char *dep);
 
 /* proc_glue.c */

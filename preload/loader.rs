@@ -155,13 +155,24 @@ impl InFlight {
         pin_init!(InFlight { entries <- new_mutex!(KVec::new()) })
     }
 
-    /// Records that `consumer` is loading its dependencies; fails if that
-    /// closes a cycle of loads waiting for each other.
+    /// Records that `consumer` is loading its dependencies. Fails if another
+    /// load of `consumer` is already waiting for a dependency: from the
+    /// modprobe that wait started, that is a cycle; from anywhere else, a
+    /// concurrent load, refused rather than risk waiting for itself.
     fn enter(&self, consumer: Name) -> Result<InFlightEntry<'_>> {
         let mut entries = self.entries.lock();
-        if let Some(chain) = waiting_chain(&entries, consumer) {
-            pr_err!("dependency cycle while loading: {}\n", core::str::from_utf8(&chain).unwrap_or("?"));
-            return Err(ELOOP);
+        if entries.iter().any(|w| w.consumer == consumer && w.waiting_for.is_some()) {
+            let chain = waiting_chain(&entries, consumer);
+            let chain = core::str::from_utf8(&chain).unwrap_or("?");
+            if sys::spawned_by_kernel() {
+                pr_err!("dependency cycle while loading: {chain}\n");
+                return Err(ELOOP);
+            }
+            pr_err!(
+                "{}: refusing a concurrent load while another one loads its dependencies ({chain})\n",
+                consumer.as_str()
+            );
+            return Err(EBUSY);
         }
         let id = entries.iter().map(|w| w.id).max().map_or(0, |id| id + 1);
         entries.push(Waiter { id, consumer, waiting_for: None }, GFP_KERNEL)?;
@@ -169,21 +180,27 @@ impl InFlight {
     }
 }
 
-/// Follows "X waits for Y" from `consumer`; returns the printed chain if it
-/// comes back to `consumer`.
-fn waiting_chain(entries: &[Waiter], consumer: Name) -> Option<KVec<u8>> {
+/// Prints "X -> Y -> ... -> X", following what each in-flight load of the
+/// chain waits for, from `consumer` back to itself.
+fn waiting_chain(entries: &[Waiter], consumer: Name) -> KVec<u8> {
     let mut text = TextBuf(KVec::new());
     let _ = write!(text, "{consumer}");
     let mut current = consumer;
     for _ in 0..entries.len() {
-        let next = entries.iter().find(|w| w.consumer == current)?.waiting_for?;
-        let _ = write!(text, " -> {next}");
-        if next == consumer {
-            return Some(text.0);
+        let next = entries
+            .iter()
+            .filter(|w| w.consumer == current)
+            .find_map(|w| w.waiting_for);
+        match next {
+            Some(next) if next != consumer => {
+                let _ = write!(text, " -> {next}");
+                current = next;
+            }
+            _ => break,
         }
-        current = next;
     }
-    None
+    let _ = write!(text, " -> {consumer}");
+    text.0
 }
 
 /// A module's place in [`InFlight`]; removed on drop.

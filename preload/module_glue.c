@@ -11,6 +11,8 @@
 #include <linux/kprobes.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 
 #include "glue.h"
@@ -85,6 +87,21 @@ int preload_module_state(const char *name)
 int preload_request_module(const char *name)
 {
 	return request_module("%s", name);
+}
+
+/*
+ * True if the current task was started by a kernel thread, as the modprobe
+ * that request_module() runs is: a load from there that meets its own
+ * module already waiting for dependencies is a cycle, not a concurrent load.
+ */
+bool preload_spawned_by_kernel(void)
+{
+	bool ret;
+
+	rcu_read_lock();
+	ret = rcu_dereference(current->real_parent)->flags & PF_KTHREAD;
+	rcu_read_unlock();
+	return ret;
 }
 
 /*

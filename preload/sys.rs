@@ -21,6 +21,7 @@ mod glue {
         pub(super) fn preload_find_module_mutex() -> c_int;
         pub(super) fn preload_module_state(name: *const c_char) -> c_int;
         pub(super) fn preload_request_module(name: *const c_char) -> c_int;
+        pub(super) fn preload_spawned_by_kernel() -> bool;
         pub(super) fn preload_link(consumer: *mut c_void, dep: *const c_char) -> c_int;
         pub(super) fn preload_proc_create(ctx: *const c_void) -> c_int;
         pub(super) fn preload_proc_remove();
@@ -90,6 +91,13 @@ pub(crate) fn request_module(name: &Name) -> Result<c_int> {
     let name = CName::new(name);
     // SAFETY: `name` is a NUL-terminated string that outlives the call.
     to_result(unsafe { glue::preload_request_module(name.as_ptr()) })
+}
+
+/// Whether the current task was started by the kernel, as the modprobe that
+/// [`request_module`] runs is.
+pub(crate) fn spawned_by_kernel() -> bool {
+    // SAFETY: The glue function has no preconditions.
+    unsafe { glue::preload_spawned_by_kernel() }
 }
 
 /// Finds the loader's `module_mutex`, which `link` takes.
