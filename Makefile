@@ -19,7 +19,7 @@ test:
 	tests/run
 
 bench:
-	tests/bench
+	tests/bench/run
 
 kernel:
 	scripts/build-kernel
