@@ -35,7 +35,7 @@ static int preload_enforce_rwx_sections(const Elf_Ehdr *hdr, const Elf_Shdr *sec
 	const unsigned long shf_wx = SHF_WRITE | SHF_EXECINSTR;
 	int i, ret = 0;
 
-	for (i = 0; i < hdr->e_shnum && !ret; i++) {
+	for (i = 0; IS_ENABLED(CONFIG_STRICT_MODULE_RWX) && i < hdr->e_shnum && !ret; i++) {
 		if ((sechdrs[i].sh_flags & shf_wx) == shf_wx) {
 			pr_err("%s: section %s (index %d) has invalid WRITE|EXEC flags\n",
 			       mod->name, secstrings + sechdrs[i].sh_name, i);

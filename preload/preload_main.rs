@@ -86,6 +86,6 @@ impl kernel::Module for Preload {
 
 impl Drop for Preload {
     fn drop(&mut self) {
-        pr_info!("unhooked; {} list entries dropped\n", self.state.table().len());
+        pr_info!("unloading: waiting for loads inside the hook, then unhooking\n");
     }
 }
