@@ -24,6 +24,7 @@ int preload_link(struct module *consumer, const char *dep);
 int preload_proc_create(const void *ctx);
 void preload_proc_remove(void);
 const char *preload_config_path(bool *chosen);
+void preload_modules_dep_path(char *buf, size_t len);
 ssize_t preload_read_file(const char *path, void **buf, size_t max);
 void preload_free_file(void *buf);
 

@@ -7,7 +7,7 @@
 use crate::deps::{Edge, Name};
 use crate::sys::{self, ComingModule, ModuleState};
 use crate::table::TextBuf;
-use crate::State;
+use crate::{modules_dep, State};
 use core::fmt::Write;
 use kernel::prelude::*;
 use kernel::sync::Mutex;
@@ -45,19 +45,23 @@ fn load_dep(state: &State, entry: &mut InFlightEntry<'_>, consumer: &Name, edge:
         state.stats.deps_present.inc();
         return Ok(());
     }
-    entry.wait_for(Some(*dep));
-    let status = sys::request_module(dep);
-    let live = wait_until_live(dep);
-    entry.wait_for(None);
-    if live {
-        pr_info!("{}: loaded {} first\n", consumer.as_str(), dep.as_str());
-        state.stats.deps_loaded.inc();
-        return Ok(());
-    }
-    let why = match status {
-        Ok(0) => Status::NotLive,
-        Ok(code) => Status::Exit(code),
-        Err(e) => Status::Error(e.to_errno()),
+    let why = if let Some(chain) = state.in_flight.cycle_through(*consumer, *dep) {
+        Status::Cycle(chain)
+    } else {
+        entry.wait_for(Some(*dep));
+        let status = sys::request_module(dep);
+        let live = wait_until_live(dep);
+        entry.wait_for(None);
+        if live {
+            pr_info!("{}: loaded {} first\n", consumer.as_str(), dep.as_str());
+            state.stats.deps_loaded.inc();
+            return Ok(());
+        }
+        match status {
+            Ok(0) => Status::NotLive,
+            Ok(code) => Status::Exit(code),
+            Err(e) => Status::Error(e.to_errno()),
+        }
     };
     if edge.optional {
         pr_warn!(
@@ -76,8 +80,10 @@ fn load_dep(state: &State, entry: &mut InFlightEntry<'_>, consumer: &Name, edge:
     Err(ENOENT)
 }
 
-/// Why a dependency is not there after modprobe ran.
+/// Why a dependency could not be loaded.
 enum Status {
+    /// Loading it would need a module that waits for it (the chain).
+    Cycle(KVec<u8>),
     NotLive,
     Exit(i32),
     Error(i32),
@@ -86,6 +92,10 @@ enum Status {
 impl kernel::fmt::Display for Status {
     fn fmt(&self, f: &mut kernel::fmt::Formatter<'_>) -> kernel::fmt::Result {
         match self {
+            Status::Cycle(chain) => {
+                let chain = core::str::from_utf8(chain).unwrap_or("?");
+                write!(f, "it would close a dependency cycle, per modules.dep: {chain}")
+            }
             Status::NotLive => write!(f, "modprobe succeeded but it is not loaded"),
             Status::Exit(code) => write!(f, "modprobe failed with status {code}"),
             Status::Error(errno) => write!(f, "cannot run modprobe: error {errno}"),
@@ -177,6 +187,55 @@ impl InFlight {
         let id = entries.iter().map(|w| w.id).max().map_or(0, |id| id + 1);
         entries.push(Waiter { id, consumer, waiting_for: None }, GFP_KERNEL)?;
         Ok(InFlightEntry { set: self, id })
+    }
+}
+
+impl InFlight {
+    /// If modprobe, loading `dep` for `consumer`, would first load a module
+    /// that is waiting (directly or not) for `consumer`, returns the cycle as
+    /// text: "X -> consumer -> dep -> X".
+    fn cycle_through(&self, consumer: Name, dep: Name) -> Option<KVec<u8>> {
+        let waiting = self.waiting_for(consumer).ok()?;
+        let blocker = modules_dep::needs_any(&dep, &waiting)?;
+        let entries = self.entries.lock();
+        let mut text = TextBuf(KVec::new());
+        let _ = write!(text, "{blocker}");
+        let mut current = blocker;
+        for _ in 0..entries.len() {
+            let next = entries
+                .iter()
+                .filter(|w| w.consumer == current)
+                .find_map(|w| w.waiting_for);
+            match next {
+                Some(next) if current != consumer => {
+                    let _ = write!(text, " -> {next}");
+                    current = next;
+                }
+                _ => break,
+            }
+        }
+        let _ = write!(text, " -> {dep} -> {blocker}");
+        Some(text.0)
+    }
+
+    /// `consumer` and every module whose load waits, directly or through
+    /// others, for `consumer`'s.
+    fn waiting_for(&self, consumer: Name) -> Result<KVec<Name>> {
+        let entries = self.entries.lock();
+        let mut waiting = KVec::new();
+        waiting.push(consumer, GFP_KERNEL)?;
+        let mut grew = true;
+        while grew {
+            grew = false;
+            for w in entries.iter() {
+                let waits_on_set = w.waiting_for.is_some_and(|d| waiting.contains(&d));
+                if waits_on_set && !waiting.contains(&w.consumer) {
+                    waiting.push(w.consumer, GFP_KERNEL)?;
+                    grew = true;
+                }
+            }
+        }
+        Ok(waiting)
     }
 }
 

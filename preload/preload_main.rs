@@ -13,6 +13,7 @@ mod config;
 #[path = "deps/src/deps.rs"]
 pub mod deps;
 mod loader;
+mod modules_dep;
 mod proc;
 mod stats;
 mod sys;
@@ -67,7 +68,7 @@ struct Preload {
     // Dropped in this order: hooks and files stop using `state` first.
     _hooks: sys::Hooks,
     _proc: sys::ProcEntries,
-    state: Pin<KBox<State>>,
+    _state: Pin<KBox<State>>,
 }
 
 impl kernel::Module for Preload {
@@ -80,7 +81,7 @@ impl kernel::Module for Preload {
         let proc = sys::ProcEntries::create(&state)?;
         let hooks = sys::Hooks::register(&state)?;
         pr_info!("hooked the module loader; {} list entries\n", state.table().len());
-        Ok(Preload { _hooks: hooks, _proc: proc, state })
+        Ok(Preload { _hooks: hooks, _proc: proc, _state: state })
     }
 }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The VFS side of /proc/preload/{deps,stats} and of the config file; what the
- * bytes mean is decided in Rust (proc.rs, config.rs).
+ * The VFS side of /proc/preload/{deps,stats} and of the files preload reads
+ * (the config file, modules.dep); what the bytes mean is decided in Rust.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -11,6 +11,7 @@
 #include <linux/module.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
+#include <linux/utsname.h>
 #include <linux/vmalloc.h>
 
 #include "glue.h"
@@ -115,6 +116,13 @@ const char *preload_config_path(bool *chosen)
 {
 	*chosen = config != NULL;
 	return config ?: "/etc/preload.conf";
+}
+
+/* The modules.dep that modprobe reads on this kernel, as modprobe runs in the
+ * initial namespaces. */
+void preload_modules_dep_path(char *buf, size_t len)
+{
+	snprintf(buf, len, "/lib/modules/%s/modules.dep", init_utsname()->release);
 }
 
 ssize_t preload_read_file(const char *path, void **buf, size_t max)

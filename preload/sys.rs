@@ -26,6 +26,7 @@ mod glue {
         pub(super) fn preload_proc_create(ctx: *const c_void) -> c_int;
         pub(super) fn preload_proc_remove();
         pub(super) fn preload_config_path(chosen: *mut bool) -> *const c_char;
+        pub(super) fn preload_modules_dep_path(buf: *mut c_char, len: usize);
         pub(super) fn preload_read_file(path: *const c_char, buf: *mut *mut c_void, max: usize)
             -> isize;
         pub(super) fn preload_free_file(buf: *mut c_void);
@@ -188,6 +189,24 @@ pub(crate) fn config_path() -> (&'static CStr, bool) {
     // both live as long as the module and are NUL-terminated.
     let path = unsafe { CStr::from_char_ptr(glue::preload_config_path(&mut chosen).cast()) };
     (path, chosen)
+}
+
+/// The path of the `modules.dep` modprobe reads on this kernel.
+pub(crate) fn modules_dep_path() -> Option<CPath> {
+    let mut path = CPath([0; 128]);
+    // SAFETY: The glue writes at most `len` bytes, NUL included.
+    unsafe { glue::preload_modules_dep_path(path.0.as_mut_ptr().cast(), path.0.len()) };
+    CStr::from_bytes_until_nul(&path.0).is_ok().then_some(path)
+}
+
+/// A short path as a NUL-terminated string.
+pub(crate) struct CPath([u8; 128]);
+
+impl CPath {
+    /// The path, up to its NUL.
+    pub(crate) fn as_cstr(&self) -> &CStr {
+        CStr::from_bytes_until_nul(&self.0).unwrap_or(c"")
+    }
 }
 
 /// A whole file read into kernel memory; freed on drop.
