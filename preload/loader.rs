@@ -9,10 +9,10 @@ use crate::sys::{self, ComingModule, ModuleState};
 use crate::table::TextBuf;
 use crate::{modules_dep, State};
 use core::fmt::Write;
+use kernel::new_mutex;
 use kernel::prelude::*;
 use kernel::sync::Mutex;
 use kernel::time::{delay::fsleep, Delta};
-use kernel::new_mutex;
 
 /// How long to wait for a dependency that another task is still loading.
 const LOADING_WAIT_MS: i64 = 30_000;
@@ -31,17 +31,22 @@ pub(crate) fn before_bind(state: &State, name: &[u8]) -> Result {
         return Ok(());
     }
     state.stats.loads_matched.inc();
-    let mut entry = state.in_flight.enter(consumer).inspect_err(|_| state.stats.failures.inc())?;
+    let mut entry = state
+        .in_flight
+        .enter(consumer)
+        .inspect_err(|_| state.stats.failures.inc())?;
     for edge in deps {
-        load_dep(state, &mut entry, &consumer, edge)
-            .inspect_err(|_| state.stats.failures.inc())?;
+        load_dep(state, &mut entry, &consumer, edge).inspect_err(|_| state.stats.failures.inc())?;
     }
     Ok(())
 }
 
 fn load_dep(state: &State, entry: &mut InFlightEntry<'_>, consumer: &Name, edge: &Edge) -> Result {
     let dep = &edge.dep;
-    if matches!(sys::module_state(dep), ModuleState::Live | ModuleState::BuiltIn) {
+    if matches!(
+        sys::module_state(dep),
+        ModuleState::Live | ModuleState::BuiltIn
+    ) {
         state.stats.deps_present.inc();
         return Ok(());
     }
@@ -94,7 +99,10 @@ impl kernel::fmt::Display for Status {
         match self {
             Status::Cycle(chain) => {
                 let chain = core::str::from_utf8(chain).unwrap_or("?");
-                write!(f, "it would close a dependency cycle, per modules.dep: {chain}")
+                write!(
+                    f,
+                    "it would close a dependency cycle, per modules.dep: {chain}"
+                )
             }
             Status::NotLive => write!(f, "modprobe succeeded but it is not loaded"),
             Status::Exit(code) => write!(f, "modprobe failed with status {code}"),
@@ -171,7 +179,10 @@ impl InFlight {
     /// concurrent load, refused rather than risk waiting for itself.
     fn enter(&self, consumer: Name) -> Result<InFlightEntry<'_>> {
         let mut entries = self.entries.lock();
-        if entries.iter().any(|w| w.consumer == consumer && w.waiting_for.is_some()) {
+        if entries
+            .iter()
+            .any(|w| w.consumer == consumer && w.waiting_for.is_some())
+        {
             let chain = waiting_chain(&entries, consumer);
             let chain = core::str::from_utf8(&chain).unwrap_or("?");
             if sys::spawned_by_kernel() {
@@ -185,7 +196,14 @@ impl InFlight {
             return Err(EBUSY);
         }
         let id = entries.iter().map(|w| w.id).max().map_or(0, |id| id + 1);
-        entries.push(Waiter { id, consumer, waiting_for: None }, GFP_KERNEL)?;
+        entries.push(
+            Waiter {
+                id,
+                consumer,
+                waiting_for: None,
+            },
+            GFP_KERNEL,
+        )?;
         Ok(InFlightEntry { set: self, id })
     }
 }
@@ -197,22 +215,11 @@ impl InFlight {
     fn cycle_through(&self, consumer: Name, dep: Name) -> Option<KVec<u8>> {
         let waiting = self.waiting_for(consumer).ok()?;
         let blocker = modules_dep::needs_any(&dep, &waiting)?;
-        let entries = self.entries.lock();
         let mut text = TextBuf(KVec::new());
         let _ = write!(text, "{blocker}");
-        let mut current = blocker;
-        for _ in 0..entries.len() {
-            let next = entries
-                .iter()
-                .filter(|w| w.consumer == current)
-                .find_map(|w| w.waiting_for);
-            match next {
-                Some(next) if current != consumer => {
-                    let _ = write!(text, " -> {next}");
-                    current = next;
-                }
-                _ => break,
-            }
+        write_waits(&mut text, &self.entries.lock(), blocker, consumer);
+        if blocker != consumer {
+            let _ = write!(text, " -> {consumer}");
         }
         let _ = write!(text, " -> {dep} -> {blocker}");
         Some(text.0)
@@ -239,27 +246,33 @@ impl InFlight {
     }
 }
 
-/// Prints "X -> Y -> ... -> X", following what each in-flight load of the
-/// chain waits for, from `consumer` back to itself.
+/// Prints "X -> Y -> ... -> X": what the load of `consumer` already in
+/// flight waits for, and so on, back to `consumer`.
 fn waiting_chain(entries: &[Waiter], consumer: Name) -> KVec<u8> {
     let mut text = TextBuf(KVec::new());
     let _ = write!(text, "{consumer}");
-    let mut current = consumer;
+    write_waits(&mut text, entries, consumer, consumer);
+    let _ = write!(text, " -> {consumer}");
+    text.0
+}
+
+/// Writes " -> a -> b ...": what the in-flight load of `from` waits for, what
+/// that one waits for, and so on, until the chain reaches `to` or ends.
+fn write_waits(text: &mut TextBuf, entries: &[Waiter], from: Name, to: Name) {
+    let mut current = from;
     for _ in 0..entries.len() {
         let next = entries
             .iter()
             .filter(|w| w.consumer == current)
             .find_map(|w| w.waiting_for);
         match next {
-            Some(next) if next != consumer => {
+            Some(next) if next != to => {
                 let _ = write!(text, " -> {next}");
                 current = next;
             }
             _ => break,
         }
     }
-    let _ = write!(text, " -> {consumer}");
-    text.0
 }
 
 /// A module's place in [`InFlight`]; removed on drop.

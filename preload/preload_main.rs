@@ -80,8 +80,15 @@ impl kernel::Module for Preload {
         })?;
         let proc = sys::ProcEntries::create(&state)?;
         let hooks = sys::Hooks::register(&state)?;
-        pr_info!("hooked the module loader; {} list entries\n", state.table().len());
-        Ok(Preload { _hooks: hooks, _proc: proc, _state: state })
+        pr_info!(
+            "hooked the module loader; {} list entries\n",
+            state.table().len()
+        );
+        Ok(Preload {
+            _hooks: hooks,
+            _proc: proc,
+            _state: state,
+        })
     }
 }
 

@@ -6,11 +6,11 @@
 use crate::table::{BuildError, Builder};
 use crate::{deps, State};
 use core::fmt;
+use kernel::new_mutex;
 use kernel::prelude::*;
 use kernel::seq_file::{seq_print, SeqFile};
 use kernel::sync::Mutex;
 use kernel::uaccess::UserSliceReader;
-use kernel::new_mutex;
 
 /// Bytes copied from user space at a time.
 const CHUNK: usize = 4096;

@@ -27,8 +27,11 @@ mod glue {
         pub(super) fn preload_proc_remove();
         pub(super) fn preload_config_path(chosen: *mut bool) -> *const c_char;
         pub(super) fn preload_modules_dep_path(buf: *mut c_char, len: usize);
-        pub(super) fn preload_read_file(path: *const c_char, buf: *mut *mut c_void, max: usize)
-            -> isize;
+        pub(super) fn preload_read_file(
+            path: *const c_char,
+            buf: *mut *mut c_void,
+            max: usize,
+        ) -> isize;
         pub(super) fn preload_free_file(buf: *mut c_void);
     }
 }
@@ -228,7 +231,10 @@ impl FileContents {
         if len < 0 {
             return Err(Error::from_errno(len as c_int));
         }
-        Ok(FileContents { buf, len: len as usize })
+        Ok(FileContents {
+            buf,
+            len: len as usize,
+        })
     }
 
     /// The file's bytes.

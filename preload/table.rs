@@ -16,7 +16,9 @@ pub(crate) struct Table {
 impl Table {
     /// The empty list.
     pub(crate) fn empty() -> Self {
-        Table { edges: KVVec::new() }
+        Table {
+            edges: KVVec::new(),
+        }
     }
 
     /// A read-only view for lookups and printing.
@@ -88,13 +90,21 @@ impl Builder {
     /// An empty builder.
     pub(crate) fn new() -> Result<Self, BuildError> {
         let carry = KVec::from_elem(0, LINE_MAX, GFP_KERNEL)?;
-        Ok(Builder { splitter: LineSplitter::with_buffer(Carry(carry)), edges: KVVec::new(), next_seq: 0 })
+        Ok(Builder {
+            splitter: LineSplitter::with_buffer(Carry(carry)),
+            edges: KVVec::new(),
+            next_seq: 0,
+        })
     }
 
     /// Adds the complete lines in `text`; a trailing partial line is kept
     /// for the next call.
     pub(crate) fn add(&mut self, text: &[u8]) -> Result<(), BuildError> {
-        let Builder { splitter, edges, next_seq } = self;
+        let Builder {
+            splitter,
+            edges,
+            next_seq,
+        } = self;
         splitter
             .feed(text, |_, line| add_line(edges, next_seq, line))
             .map_err(|(line, e)| e.at(line))
@@ -103,7 +113,11 @@ impl Builder {
     /// Adds the last line if the text did not end with a newline, checks
     /// everything and returns the table.
     pub(crate) fn finish(mut self) -> Result<Table, BuildError> {
-        let Builder { splitter, edges, next_seq } = &mut self;
+        let Builder {
+            splitter,
+            edges,
+            next_seq,
+        } = &mut self;
         splitter
             .finish(|_, line| add_line(edges, next_seq, line))
             .map_err(|(line, e)| e.at(line))?;
@@ -170,8 +184,15 @@ fn add_line(edges: &mut KVVec<Edge>, next_seq: &mut u32, line: &[u8]) -> Result<
         return Ok(());
     };
     for dep in deps {
-        let edge = Edge { consumer, dep: dep.name, optional: dep.optional, seq: *next_seq };
-        edges.push(edge, GFP_KERNEL).map_err(|_| LineError::NoMemory)?;
+        let edge = Edge {
+            consumer,
+            dep: dep.name,
+            optional: dep.optional,
+            seq: *next_seq,
+        };
+        edges
+            .push(edge, GFP_KERNEL)
+            .map_err(|_| LineError::NoMemory)?;
         *next_seq = next_seq.wrapping_add(1);
     }
     Ok(())
@@ -191,6 +212,8 @@ pub(crate) struct TextBuf(pub(crate) KVec<u8>);
 
 impl fmt::Write for TextBuf {
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        self.0.extend_from_slice(s.as_bytes(), GFP_KERNEL).map_err(|_| fmt::Error)
+        self.0
+            .extend_from_slice(s.as_bytes(), GFP_KERNEL)
+            .map_err(|_| fmt::Error)
     }
 }
