@@ -22,7 +22,6 @@
 
 #include "glue.h"
 
-
 static const void *hook_ctx;
 /* Tasks that were sent into preload_enforce_rwx_sections() and not yet out. */
 static atomic_t tasks_in_hook = ATOMIC_INIT(0);

@@ -3,7 +3,7 @@
 //! The dependency list in kernel memory: a [`Table`] is one immutable,
 //! checked version of it; a [`Builder`] turns text into a new table.
 
-use crate::deps::{self, Cycle, Edge, Line, LineSplitter, List, Name, ENTRIES_MAX, LINE_MAX};
+use crate::deps::{self, Cycle, Edge, LineSplitter, List, Name, ENTRIES_MAX, LINE_MAX};
 use core::fmt;
 use kernel::alloc::AllocError;
 use kernel::prelude::*;
@@ -180,22 +180,11 @@ impl LineError {
 }
 
 fn add_line(edges: &mut KVVec<Edge>, next_seq: &mut u32, line: &[u8]) -> Result<(), LineError> {
-    let Line::Entry { consumer, deps } = deps::parse_line(line)? else {
-        return Ok(());
-    };
-    for dep in deps {
-        let edge = Edge {
-            consumer,
-            dep: dep.name,
-            optional: dep.optional,
-            seq: *next_seq,
-        };
+    deps::parse_line(line)?.for_each_edge(next_seq, |edge| {
         edges
             .push(edge, GFP_KERNEL)
-            .map_err(|_| LineError::NoMemory)?;
-        *next_seq = next_seq.wrapping_add(1);
-    }
-    Ok(())
+            .map_err(|_| LineError::NoMemory)
+    })
 }
 
 /// Renders a cycle for the log; the chain is short, so a small buffer will do.
