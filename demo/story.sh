@@ -12,6 +12,7 @@ kernel_says 'pl_user'
 
 step "Load preload and tell it that pl_user needs pl_dep:"
 run "insmod $MODDIR/preload.ko"
+kernel_says 'preload'
 run "echo 'pl_user: pl_dep' > /proc/preload/deps"
 run "cat /proc/preload/deps"
 
