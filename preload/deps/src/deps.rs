@@ -582,12 +582,12 @@ impl<'a> List<'a> {
         while let Some(first) = edges.get(root) {
             if slot(slots, root) == 0 {
                 if let Some((start, len)) = search_from(edges, slots, root) {
-                    return Ok(Some(Cycle {
+                    return Ok(Some(Cycle(CycleEdges {
                         edges,
                         next: slots,
-                        start,
-                        len,
-                    }));
+                        node: start,
+                        left: len,
+                    })));
                 }
             }
             let rest = edges.get(root..).unwrap_or_default();
@@ -706,35 +706,24 @@ fn close_cycle(
 ///
 /// It displays as `a -> b -> c -> a`; a cycle of more than 8 modules is
 /// shortened to its first 6 modules, `...` and its last module.
-#[derive(Clone, Copy)]
-pub struct Cycle<'a> {
-    edges: &'a [Edge],
-    // For each module on the cycle, the index of the edge to the next one.
-    next: &'a [u32],
-    start: usize,
-    len: usize,
-}
+#[derive(Clone)]
+pub struct Cycle<'a>(CycleEdges<'a>);
 
 impl<'a> Cycle<'a> {
     /// Returns the number of modules on the cycle (1 if a module depends on itself).
     pub const fn len(&self) -> usize {
-        self.len
+        self.0.left
     }
 
     /// Returns whether the cycle has no modules, which never happens.
     pub const fn is_empty(&self) -> bool {
-        self.len == 0
+        self.0.left == 0
     }
 
     /// Iterates over the edges of the cycle in order; each edge's `dep` is the
     /// next edge's `consumer`, and the last edge leads back to the first.
-    pub const fn edges(&self) -> CycleEdges<'a> {
-        CycleEdges {
-            edges: self.edges,
-            next: self.next,
-            node: self.start,
-            left: self.len,
-        }
+    pub fn edges(&self) -> CycleEdges<'a> {
+        self.0.clone()
     }
 }
 
@@ -745,7 +734,7 @@ impl fmt::Display for Cycle<'_> {
         let mut first = None;
         for (i, edge) in self.edges().enumerate() {
             first = first.or(Some(edge.consumer));
-            if self.len <= SHOWN || i < HEAD || i + 1 == self.len {
+            if self.len() <= SHOWN || i < HEAD || i + 1 == self.len() {
                 write!(f, "{} -> ", edge.consumer)?;
             } else if i == HEAD {
                 f.write_str("... -> ")?;
