@@ -16,7 +16,6 @@
 
 #include "glue.h"
 
-
 static char *config;
 module_param(config, charp, 0444);
 MODULE_PARM_DESC(config, "dependency list to read at load time (default: /etc/preload.conf if it exists)");

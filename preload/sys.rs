@@ -45,19 +45,29 @@ fn to_result(ret: c_int) -> Result<c_int> {
     }
 }
 
-/// A module name as a NUL-terminated C string.
-struct CName([u8; NAME_MAX + 1]);
+/// A short NUL-terminated C string in a fixed buffer of `N` bytes.
+pub(crate) struct CBuf<const N: usize>([u8; N]);
+
+impl<const N: usize> CBuf<N> {
+    /// The string, up to its NUL.
+    pub(crate) fn as_cstr(&self) -> &CStr {
+        CStr::from_bytes_until_nul(&self.0).unwrap_or(c"")
+    }
+
+    fn as_ptr(&self) -> *const c_char {
+        self.0.as_ptr().cast()
+    }
+}
+
+/// A module name as a C string.
+type CName = CBuf<{ NAME_MAX + 1 }>;
 
 impl CName {
     fn new(name: &Name) -> Self {
         let mut buf = [0u8; NAME_MAX + 1];
         let bytes = name.as_bytes();
         buf[..bytes.len()].copy_from_slice(bytes);
-        CName(buf)
-    }
-
-    fn as_ptr(&self) -> *const c_char {
-        self.0.as_ptr().cast()
+        CBuf(buf)
     }
 }
 
@@ -195,21 +205,11 @@ pub(crate) fn config_path() -> (&'static CStr, bool) {
 }
 
 /// The path of the `modules.dep` modprobe reads on this kernel.
-pub(crate) fn modules_dep_path() -> Option<CPath> {
-    let mut path = CPath([0; 128]);
+pub(crate) fn modules_dep_path() -> Option<CBuf<128>> {
+    let mut path = CBuf([0; 128]);
     // SAFETY: The glue writes at most `len` bytes, NUL included.
     unsafe { glue::preload_modules_dep_path(path.0.as_mut_ptr().cast(), path.0.len()) };
     CStr::from_bytes_until_nul(&path.0).is_ok().then_some(path)
-}
-
-/// A short path as a NUL-terminated string.
-pub(crate) struct CPath([u8; 128]);
-
-impl CPath {
-    /// The path, up to its NUL.
-    pub(crate) fn as_cstr(&self) -> &CStr {
-        CStr::from_bytes_until_nul(&self.0).unwrap_or(c"")
-    }
 }
 
 /// A whole file read into kernel memory; freed on drop.
