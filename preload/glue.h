@@ -6,8 +6,25 @@
 #ifndef PRELOAD_GLUE_H
 #define PRELOAD_GLUE_H
 
+#include <linux/elf.h>
 #include <linux/module.h>
 #include <linux/seq_file.h>
+
+/* A module being loaded, as module_enforce_rwx_sections() sees it. */
+struct preload_image {
+	const Elf_Ehdr *hdr;
+	const Elf_Shdr *sechdrs;
+	const char *secstrings;
+	const struct module *mod;
+	const Elf_Shdr *symtab;		/* preload_image_symtab() */
+};
+
+/* Bind the undefined symbol @index (named @symbol) to @address. */
+struct preload_binding {
+	unsigned int index;
+	unsigned long address;
+	const char *symbol;
+};
 
 /* hooks_glue.c */
 int preload_hooks_register(const void *ctx);
@@ -20,6 +37,18 @@ int preload_request_module(const char *name);
 bool preload_spawned_by_kernel(void);
 int preload_link(struct module *consumer, const char *dep);
 
+/* interpose_glue.c */
+bool preload_strict_interpose(void);
+const Elf_Shdr *preload_image_symtab(const Elf_Ehdr *hdr, const Elf_Shdr *sechdrs);
+const char *preload_image_modinfo(const struct preload_image *image, size_t *len);
+int preload_image_symbol(const struct preload_image *image, unsigned int index,
+			 const char **name, bool *undefined);
+int preload_plan_set(const char *module, const struct preload_binding *bindings, size_t count);
+void preload_plan_apply(const struct module *mod, const Elf_Shdr *sechdrs, const char *strtab,
+			unsigned int symindex);
+void preload_plans_free(void);
+unsigned long preload_module_function(struct module *mod, const char *name);
+
 /* proc_glue.c */
 int preload_proc_create(const void *ctx);
 void preload_proc_remove(void);
@@ -29,8 +58,11 @@ ssize_t preload_read_file(const char *path, void **buf, size_t max);
 void preload_free_file(void *buf);
 
 /* Rust callbacks (sys.rs) */
-int preload_rust_before_bind(const void *ctx, const char *name, size_t len);
+int preload_rust_before_bind(const void *ctx, const struct preload_image *image,
+			     const char *name, size_t len);
 int preload_rust_coming(const void *ctx, struct module *mod, const char *name, size_t len);
+void preload_rust_going(const void *ctx, const char *name, size_t len);
+int preload_rust_interposers_show(const void *ctx, struct seq_file *m);
 void *preload_rust_deps_open(const void *ctx);
 ssize_t preload_rust_deps_write(const void *ctx, void *writer, char __user *buf, size_t len);
 void preload_rust_deps_release(const void *ctx, void *writer, bool commit);

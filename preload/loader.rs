@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! What preload does when a module loads: before its symbols are bound, load
-//! its listed dependencies first; when it is coming, record them as real
-//! dependency links.
+//! its listed dependencies first (and plan its interposed bindings); when it
+//! is coming, record them as real dependency links.
 
 use crate::deps::{Edge, Name};
-use crate::sys::{self, ComingModule, ModuleState};
+use crate::sys::{self, ComingModule, LoadingImage, ModuleState};
 use crate::table::TextBuf;
 use crate::{modules_dep, State};
 use core::fmt::Write;
@@ -19,26 +19,27 @@ const LOADING_WAIT_MS: i64 = 30_000;
 const POLL_MS: i64 = 10;
 
 /// Runs in the loading task before `name`'s symbols are bound, holding no
-/// module lock. Loads each listed dependency that is not loaded yet.
-pub(crate) fn before_bind(state: &State, name: &[u8]) -> Result {
+/// module lock. Loads each listed dependency that is not loaded yet, then
+/// plans the bindings to the interposers among them.
+pub(crate) fn before_bind(state: &State, name: &[u8], image: &LoadingImage) -> Result {
     state.stats.loads_seen.inc();
     let Ok(consumer) = Name::new(name) else {
         return Ok(());
     };
     let table = state.table();
     let deps = table.deps_of(&consumer);
-    if deps.is_empty() {
-        return Ok(());
+    if !deps.is_empty() {
+        state.stats.loads_matched.inc();
+        let mut entry = state
+            .in_flight
+            .enter(consumer)
+            .inspect_err(|_| state.stats.failures.inc())?;
+        for edge in deps {
+            load_dep(state, &mut entry, &consumer, edge)
+                .inspect_err(|_| state.stats.failures.inc())?;
+        }
     }
-    state.stats.loads_matched.inc();
-    let mut entry = state
-        .in_flight
-        .enter(consumer)
-        .inspect_err(|_| state.stats.failures.inc())?;
-    for edge in deps {
-        load_dep(state, &mut entry, &consumer, edge).inspect_err(|_| state.stats.failures.inc())?;
-    }
-    Ok(())
+    state.interposers.before_bind(&consumer, image, deps)
 }
 
 fn load_dep(state: &State, entry: &mut InFlightEntry<'_>, consumer: &Name, edge: &Edge) -> Result {
@@ -128,6 +129,21 @@ fn wait_until_live(dep: &Name) -> bool {
 /// Runs when `name` is coming (bound, before sysfs): links each listed
 /// dependency. A required one that is not loaded vetoes the load.
 pub(crate) fn coming(state: &State, module: &ComingModule, name: &[u8]) -> Result {
+    link_deps(state, module, name)?;
+    match Name::new(name) {
+        Ok(name) => state.interposers.coming(module, &name),
+        Err(_) => Ok(()),
+    }
+}
+
+/// Runs when `name` is going: unloaded, or its load failed after coming.
+pub(crate) fn going(state: &State, name: &[u8]) {
+    if let Ok(name) = Name::new(name) {
+        state.interposers.going(&name);
+    }
+}
+
+fn link_deps(state: &State, module: &ComingModule, name: &[u8]) -> Result {
     let Ok(consumer) = Name::new(name) else {
         return Ok(());
     };

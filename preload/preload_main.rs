@@ -12,6 +12,9 @@ use kernel::sync::{Arc, Mutex};
 mod config;
 #[path = "deps/src/deps.rs"]
 pub mod deps;
+mod interpose;
+#[path = "deps/src/interpose.rs"]
+pub mod interpose_decl;
 mod loader;
 mod modules_dep;
 mod proc;
@@ -37,6 +40,8 @@ pub(crate) struct State {
     table: Mutex<Arc<Table>>,
     #[pin]
     in_flight: loader::InFlight,
+    #[pin]
+    interposers: interpose::Interposers,
     stats: stats::Stats,
 }
 
@@ -45,6 +50,7 @@ impl State {
         try_pin_init!(State {
             table <- new_mutex!(Arc::new(Table::empty(), GFP_KERNEL)?),
             in_flight <- loader::InFlight::new(),
+            interposers <- interpose::Interposers::new(),
             stats: stats::Stats::new(),
         })
     }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The VFS side of /proc/preload/{deps,stats} and of the files preload reads
+ * The VFS side of /proc/preload/{deps,stats,interposers} and of the files preload reads
  * (the config file, modules.dep); what the bytes mean is decided in Rust.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -78,17 +78,10 @@ static int stats_show(struct seq_file *m, void *v)
 	return preload_rust_stats_show(proc_ctx, m);
 }
 
-static int stats_open(struct inode *inode, struct file *file)
+static int interposers_show(struct seq_file *m, void *v)
 {
-	return single_open(file, stats_show, NULL);
+	return preload_rust_interposers_show(proc_ctx, m);
 }
-
-static const struct proc_ops stats_ops = {
-	.proc_open = stats_open,
-	.proc_read = seq_read,
-	.proc_lseek = seq_lseek,
-	.proc_release = single_release,
-};
 
 int preload_proc_create(const void *ctx)
 {
@@ -97,7 +90,8 @@ int preload_proc_create(const void *ctx)
 	if (!proc_dir)
 		return -ENOMEM;
 	if (!proc_create("deps", 0600, proc_dir, &deps_ops) ||
-	    !proc_create("stats", 0444, proc_dir, &stats_ops)) {
+	    !proc_create_single("stats", 0444, proc_dir, stats_show) ||
+	    !proc_create_single("interposers", 0444, proc_dir, interposers_show)) {
 		proc_remove(proc_dir);
 		return -ENOMEM;
 	}

@@ -6,7 +6,8 @@
 
 use crate::deps::{Name, NAME_MAX};
 use crate::{loader, proc, State};
-use core::ffi::{c_char, c_int, c_void};
+use core::ffi::{c_char, c_int, c_uint, c_ulong, c_void};
+use core::marker::PhantomData;
 use core::pin::Pin;
 use kernel::prelude::*;
 use kernel::seq_file::SeqFile;
@@ -33,6 +34,20 @@ mod glue {
             max: usize,
         ) -> isize;
         pub(super) fn preload_free_file(buf: *mut c_void);
+        pub(super) fn preload_strict_interpose() -> bool;
+        pub(super) fn preload_image_modinfo(image: *const c_void, len: *mut usize) -> *const c_char;
+        pub(super) fn preload_image_symbol(
+            image: *const c_void,
+            index: u32,
+            name: *mut *const c_char,
+            undefined: *mut bool,
+        ) -> c_int;
+        pub(super) fn preload_plan_set(
+            module: *const c_char,
+            bindings: *const super::Binding<'_>,
+            count: usize,
+        ) -> c_int;
+        pub(super) fn preload_module_function(module: *mut c_void, name: *const c_char) -> usize;
     }
 }
 
@@ -148,6 +163,110 @@ impl ComingModule {
         let ret = to_result(unsafe { glue::preload_link(self.0, dep.as_ptr()) })?;
         Ok(if ret == 0 { Link::Added } else { Link::Present })
     }
+
+    /// The address of the function `name` in this module's core text.
+    pub(crate) fn function_address(&self, name: &CStr) -> Option<usize> {
+        // SAFETY: By the type invariant `self.0` is a valid coming module,
+        // whose symbol table is set up; `name` is NUL-terminated.
+        let address = unsafe { glue::preload_module_function(self.0, name.as_char_ptr().cast()) };
+        (address != 0).then_some(address)
+    }
+}
+
+/// A module being loaded, before its symbols are bound, as handed to
+/// `preload_rust_before_bind`.
+///
+/// # Invariants
+///
+/// The pointer is a `struct preload_image` whose ELF image has passed the
+/// loader's checks, valid while the callback that created this value runs.
+pub(crate) struct LoadingImage(*const c_void);
+
+/// A symbol of a [`LoadingImage`].
+pub(crate) struct ImageSymbol<'a> {
+    /// Its index in the symbol table.
+    pub(crate) index: u32,
+    pub(crate) name: &'a CStr,
+    /// Whether another module or the kernel must define it.
+    pub(crate) undefined: bool,
+}
+
+impl LoadingImage {
+    /// The `.modinfo` section: NUL-separated `key=value` strings.
+    pub(crate) fn modinfo(&self) -> &[u8] {
+        let mut len = 0;
+        // SAFETY: By the type invariant the image is valid; `len` is a valid
+        // out-pointer.
+        let data = unsafe { glue::preload_image_modinfo(self.0, &mut len) };
+        if data.is_null() || len == 0 {
+            return &[];
+        }
+        // SAFETY: The glue returned a section of `len` bytes inside the
+        // image, which outlives `self`.
+        unsafe { core::slice::from_raw_parts(data.cast(), len) }
+    }
+
+    /// The symbols, from index 1 (index 0 is the null symbol).
+    pub(crate) fn symbols(&self) -> impl Iterator<Item = ImageSymbol<'_>> {
+        (1u32..).map_while(move |index| {
+            let mut name = core::ptr::null();
+            let mut undefined = false;
+            // SAFETY: By the type invariant the image is valid; the
+            // out-pointers are valid.
+            let ret =
+                unsafe { glue::preload_image_symbol(self.0, index, &mut name, &mut undefined) };
+            if ret != 0 {
+                return None;
+            }
+            // SAFETY: The glue checked that the name starts inside the string
+            // table, which the loader checked ends with a NUL; it lives as
+            // long as the image.
+            let name = unsafe { CStr::from_char_ptr(name.cast()) };
+            Some(ImageSymbol {
+                index,
+                name,
+                undefined,
+            })
+        })
+    }
+}
+
+/// One planned binding: the undefined symbol `index`, named `symbol`, gets
+/// `address`. Mirrors `struct preload_binding`.
+#[repr(C)]
+pub(crate) struct Binding<'a> {
+    index: c_uint,
+    address: c_ulong,
+    symbol: *const c_char,
+    _symbol: PhantomData<&'a CStr>,
+}
+
+impl<'a> Binding<'a> {
+    pub(crate) fn new(index: u32, address: usize, symbol: &'a CStr) -> Self {
+        Binding {
+            index,
+            address: address as c_ulong,
+            symbol: symbol.as_char_ptr().cast(),
+            _symbol: PhantomData,
+        }
+    }
+}
+
+/// Makes `bindings` the plan of the module `module` that is loading (an
+/// empty slice removes its plan): once the loader has resolved those
+/// symbols, they take the new addresses, just before relocation.
+pub(crate) fn set_plan(module: &Name, bindings: &[Binding<'_>]) -> Result {
+    let module = CName::new(module);
+    // SAFETY: `module` is NUL-terminated; `bindings` holds `len` bindings whose
+    // names outlive the call (the glue copies them).
+    to_result(unsafe { glue::preload_plan_set(module.as_ptr(), bindings.as_ptr(), bindings.len()) })
+        .map(|_| ())
+}
+
+/// Whether `strict_interpose` is set: interpose only flagged symbols.
+pub(crate) fn strict_interpose() -> bool {
+    // SAFETY: The glue function has no preconditions.
+    unsafe { glue::preload_strict_interpose() }
 }
 
 /// The loader hooks; unregistered on drop.
@@ -280,16 +399,19 @@ unsafe fn bytes<'a>(name: *const c_char, len: usize) -> &'a [u8] {
 ///
 /// # Safety
 ///
-/// `ctx` as for [`state`]; `name` points to `len` bytes.
+/// `ctx` as for [`state`]; `image` is the module's checked image; `name`
+/// points to `len` bytes.
 #[no_mangle]
 unsafe extern "C" fn preload_rust_before_bind(
     ctx: *const c_void,
+    image: *const c_void,
     name: *const c_char,
     len: usize,
 ) -> c_int {
     // SAFETY: Guaranteed by the caller.
     let (state, name) = unsafe { (state(ctx), bytes(name, len)) };
-    match loader::before_bind(state, name) {
+    // INVARIANT: The glue passes a checked image, valid during the call.
+    match loader::before_bind(state, name, &LoadingImage(image)) {
         Ok(()) => 0,
         Err(e) => e.to_errno(),
     }
@@ -315,6 +437,18 @@ unsafe extern "C" fn preload_rust_coming(
         Ok(()) => 0,
         Err(e) => e.to_errno(),
     }
+}
+
+/// Called by the `MODULE_STATE_GOING` notifier.
+///
+/// # Safety
+///
+/// `ctx` as for [`state`]; `name` points to `len` bytes.
+#[no_mangle]
+unsafe extern "C" fn preload_rust_going(ctx: *const c_void, name: *const c_char, len: usize) {
+    // SAFETY: Guaranteed by the caller.
+    let (state, name) = unsafe { (state(ctx), bytes(name, len)) };
+    loader::going(state, name);
 }
 
 /// Called when `/proc/preload/deps` is opened for writing. Returns the
@@ -387,6 +521,19 @@ unsafe extern "C" fn preload_rust_deps_show(ctx: *const c_void, m: *mut c_void) 
     // SAFETY: Guaranteed by the caller.
     let (state, m) = unsafe { (state(ctx), SeqFile::from_raw(m.cast())) };
     proc::show_deps(state, m);
+    0
+}
+
+/// Prints the interposers and their consumers into a `seq_file`.
+///
+/// # Safety
+///
+/// `ctx` as for [`state`]; `m` is a valid `seq_file`.
+#[no_mangle]
+unsafe extern "C" fn preload_rust_interposers_show(ctx: *const c_void, m: *mut c_void) -> c_int {
+    // SAFETY: Guaranteed by the caller.
+    let (state, m) = unsafe { (state(ctx), SeqFile::from_raw(m.cast())) };
+    state.interposers.show(m);
     0
 }
 

@@ -9,3 +9,7 @@
 #[path = "deps.rs"]
 mod deps;
 pub use deps::*;
+
+/// Interposer declarations in `.modinfo` (also shared with the kernel module).
+#[path = "interpose.rs"]
+pub mod interpose;
