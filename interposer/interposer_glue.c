@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The interposer's declarations, which only C can make (Rust in 7.3 has no
+ * MODULE_INFO), and its _printk() replacement, which is C because Rust
+ * cannot define a variadic function. The other replacements are Rust
+ * (interposer_main.rs).
+ */
+#include <linux/module.h>
+#include <linux/printk.h>
+
+#include "preload_interpose.h"
+#include "sample_lib.h"
+
+/* Defined in Rust (sys.rs). */
+int interposer_compute(int x);
+long interposer_step(long x);
+
+/*
+ * Prints a consumer's message with "[interposer] " after its log level,
+ * through the real _printk() (call next). Continuation lines are untouched.
+ */
+static __printf(1, 2) int interposer_printk(const char *fmt, ...)
+{
+	int level = printk_get_level(fmt);
+	struct va_format vaf;
+	va_list args;
+	int ret;
+
+	va_start(args, fmt);
+	vaf.fmt = printk_skip_level(fmt);
+	vaf.va = &args;
+	if (level == 'c')
+		ret = _printk(KERN_CONT "%pV", &vaf);
+	else if (level)
+		ret = _printk("%c%c[interposer] %pV", KERN_SOH_ASCII, level, &vaf);
+	else
+		ret = _printk("[interposer] %pV", &vaf);
+	va_end(args);
+	return ret;
+}
+
+PRELOAD_INTERPOSE(_printk, interposer_printk);
+PRELOAD_INTERPOSE(sample_lib_compute, interposer_compute);
+PRELOAD_INTERPOSE(sample_lib_step, interposer_step);

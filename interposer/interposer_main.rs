@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! interposer: a sample interposer for preload. For the modules that list it
+//! in preload's dependency list, and only for them, it redefines the
+//! kernel's `_printk` (their messages get a tag) and two functions of
+//! `sample_lib`. Its declarations are in `interposer_glue.c`.
+
+use kernel::prelude::*;
+
+mod sys;
+
+module! {
+    type: Interposer,
+    name: "interposer",
+    authors: ["preload developers"],
+    description: "Sample interposer: redefines _printk and sample_lib functions for chosen consumers",
+    license: "GPL",
+}
+
+struct Interposer;
+
+impl kernel::Module for Interposer {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        pr_info!("redefines _printk, sample_lib_compute and sample_lib_step for its consumers\n");
+        Ok(Interposer)
+    }
+}
+
+/// `sample_lib_compute` for consumers: the original's result plus 1000.
+fn compute(x: i32) -> i32 {
+    sys::sample_lib_compute(x).wrapping_add(1000)
+}
+
+/// `sample_lib_step` for consumers: adds 100 instead of 1, without calling
+/// the original.
+fn step(x: i64) -> i64 {
+    x.wrapping_add(100)
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Declarations that preload.ko reads from a module's .modinfo (`modinfo`
+ * shows them) to interpose symbols per consumer.
+ *
+ * In an interposer module:
+ *
+ *	PRELOAD_INTERPOSE(original, replacement);
+ *
+ * redefines the exported function @original with this module's function
+ * @replacement, for the modules that list this module in preload's
+ * dependency list, and for no other. @replacement must have @original's
+ * type (checked at compile time) and may be static; it may call @original,
+ * which binds normally in the interposer itself ("call next"). The macro
+ * also makes the interposer import @original, so the kernel refuses to load
+ * an interposer whose original nobody exports, or that it may not use
+ * (GPL-only, namespaces), and the interposer holds a reference on the
+ * original's owner.
+ *
+ * In a consumer module:
+ *
+ *	PRELOAD_INTERPOSABLE(symbol);
+ *
+ * flags @symbol as one this module accepts another definition of. Flags
+ * only matter when preload runs with strict_interpose=1: then only flagged
+ * symbols are interposed, and the others bind to the originals.
+ */
+#ifndef PRELOAD_INTERPOSE_H
+#define PRELOAD_INTERPOSE_H
+
+#include <linux/build_bug.h>
+#include <linux/compiler.h>
+#include <linux/module.h>
+
+#define PRELOAD_INTERPOSE(original, replacement)				\
+	static_assert(__same_type(&(original), &(replacement)),		\
+		      #replacement "() must have the type of " #original "()"); \
+	MODULE_INFO(interpose, #original ":" #replacement);		\
+	static const void *const __preload_##original[2] __used = { &(original), &(replacement) }
+
+#define PRELOAD_INTERPOSABLE(symbol) MODULE_INFO(interposable, #symbol)
+
+#endif

@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The one room for `unsafe`: the C functions the interposer calls and the
+//! C-ABI entry points of its Rust replacements.
+
+use core::ffi::{c_int, c_long};
+
+mod ffi {
+    use core::ffi::c_int;
+
+    extern "C" {
+        pub(super) fn sample_lib_compute(x: c_int) -> c_int;
+    }
+}
+
+/// The original `sample_lib_compute` ("call next").
+pub(crate) fn sample_lib_compute(x: i32) -> i32 {
+    // SAFETY: A plain C function without preconditions.
+    unsafe { ffi::sample_lib_compute(x) }
+}
+
+/// Replaces `sample_lib_compute` (declared in `interposer_glue.c`).
+#[no_mangle]
+extern "C" fn interposer_compute(x: c_int) -> c_int {
+    crate::compute(x)
+}
+
+/// Replaces `sample_lib_step` (declared in `interposer_glue.c`).
+#[no_mangle]
+extern "C" fn interposer_step(x: c_long) -> c_long {
+    crate::step(x)
+}
