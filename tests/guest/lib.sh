@@ -57,3 +57,12 @@ finish() {
     if [ "$failures" -eq 0 ]; then echo "ok - $TEST"; exit 0; fi
     echo "not ok - $TEST ($failures failed checks)"; exit 1
 }
+
+# Interposition helpers.
+INTERPOSERS=/proc/preload/interposers
+param() { cat "/sys/module/$1/parameters/$2"; }
+param_is() { [ "$(param "$1" "$2")" = "$3" ]; }
+# The bound=N count /proc/preload/interposers shows for interposer $1.
+bound_of() { awk -v n="$1" '$1 == n { sub("bound=", "", $2); print $2 }' $INTERPOSERS; }
+bound_is() { [ "$(bound_of "$1")" = "$2" ]; }
+refcnt_of() { cat "/sys/module/$1/refcnt"; }
