@@ -2,7 +2,7 @@
 # needs (Debian packages, bindgen, the kernel source) on first use.
 #   make demo        QEMU demo of preload in action (the main job)
 #   make test        host unit tests + QEMU boot tests; ends "N passed, N failed"
-#   make bench       insmod/rmmod cost without and with preload, as ratios
+#   make bench       load cost of preload, and interposed vs direct calls, as ratios
 #   make kernel      build (or reuse) the Rust-enabled QEMU test kernel
 #   make modules     build preload.ko against KDIR (default: the test kernel)
 #   make print-kdir  print the test kernel's build directory

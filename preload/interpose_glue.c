@@ -14,6 +14,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/elf.h>
+#include <linux/kallsyms.h>
 #include <linux/list.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -127,7 +128,7 @@ int preload_plan_set(const char *module, const struct preload_binding *bindings,
 		for (i = 0; i < count; i++) {
 			plan->bindings[i].index = bindings[i].index;
 			plan->bindings[i].address = bindings[i].address;
-			strscpy(plan->bindings[i].symbol, bindings[i].symbol);
+			strscpy(plan->bindings[i].symbol, bindings[i].symbol, KSYM_NAME_LEN);
 		}
 	}
 	spin_lock(&plans_lock);
