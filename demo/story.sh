@@ -37,5 +37,15 @@ run "echo 'pl_c pl_d' > /proc/preload/deps"
 kernel_says 'preload'
 run "cat /proc/preload/deps"
 
+step "Interposition: pl_caller_a lists the interposer; pl_caller_b does not:"
+run "printf 'pl_caller_a: interposer\\n' > /proc/preload/deps"
+run "modinfo -F interpose $MODDIR/interposer.ko"
+run "insmod $MODDIR/pl_caller_a.ko && insmod $MODDIR/pl_caller_b.ko"
+kernel_says 'pl_caller|interpos'
+run "cat /sys/module/pl_caller_a/parameters/compute /sys/module/pl_caller_b/parameters/compute"
+run "cat /proc/preload/interposers"
+run "rmmod interposer"
+run "rmmod pl_caller_a && cat /proc/preload/interposers && rmmod interposer && echo 'interposer removed'"
+
 step "Counters:"
 run "cat /proc/preload/stats"
