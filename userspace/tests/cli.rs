@@ -450,3 +450,12 @@ fn errors_are_one_line_without_backtraces() {
         )]
     );
 }
+
+#[test]
+fn the_example_config_checks() {
+    let fake = Fake::new();
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/packaging/preload.conf");
+    let run = fake.run(&["check", "--strict", example]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.stdout, "ok (entries: 0, warnings: 0, files: 1)\n");
+}
