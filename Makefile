@@ -7,10 +7,20 @@
 #   make modules     build preload.ko against KDIR (default: the test kernel)
 #   make print-kdir  print the test kernel's build directory
 #   make qemu        interactive shell in the test guest
+#   make userspace   build preloadctl (target/release/preloadctl)
+#   make install     install preloadctl, its systemd unit, the modules-load.d
+#                    snippet and an example /etc/preload.conf (DESTDIR, PREFIX)
 KDIR ?=
+DESTDIR ?=
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+MODULESLOADDIR ?= $(PREFIX)/lib/modules-load.d
+PACKAGING := userspace/packaging
 
-.PHONY: all demo test bench kernel modules print-kdir qemu clean
-all: modules
+.PHONY: all demo test bench kernel modules print-kdir qemu userspace install clean
+all: modules userspace
 
 demo:
 	scripts/demo
@@ -32,6 +42,18 @@ print-kdir:
 
 qemu:
 	scripts/qemu-run --interactive
+
+userspace:
+	cargo build --release --locked --manifest-path userspace/Cargo.toml
+
+# The example config never replaces one that is there.
+install: userspace
+	install -D -m 0755 target/release/preloadctl $(DESTDIR)$(SBINDIR)/preloadctl
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/preload.d
+	sed 's|@SBINDIR@|$(SBINDIR)|' $(PACKAGING)/preloadctl.service >$(DESTDIR)$(UNITDIR)/preloadctl.service
+	install -D -m 0644 $(PACKAGING)/modules-load.conf $(DESTDIR)$(MODULESLOADDIR)/preload.conf
+	[ -e $(DESTDIR)$(SYSCONFDIR)/preload.conf ] || \
+	    install -m 0644 $(PACKAGING)/preload.conf $(DESTDIR)$(SYSCONFDIR)/preload.conf
 
 clean:
 	rm -rf build target

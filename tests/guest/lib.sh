@@ -31,6 +31,17 @@ refuse() {
     fi
 }
 
+# exits STATUS COMMAND...: passes if COMMAND exits with STATUS; its output is
+# kept in /tmp/exits.out for later checks.
+exits() {
+    want=$1; shift
+    "$@" >/tmp/exits.out 2>&1
+    got=$?
+    cat /tmp/exits.out
+    [ "$got" -eq "$want" ] || { echo "exit status $got, expected $want"; return 1; }
+}
+said() { grep -Eq -- "$1" /tmp/exits.out; }
+
 # The kernel log contains a line matching the extended regex $1.
 log_has() { dmesg | grep -Eq -- "$1"; }
 

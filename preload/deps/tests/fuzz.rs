@@ -191,6 +191,16 @@ fn byte_soup_never_panics() {
 }
 
 #[test]
+fn uniformly_random_bytes_never_panic() {
+    let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
+    for round in 0..2000 {
+        let len = rng.below(if round % 10 == 0 { 2 * LINE_MAX } else { 64 });
+        let input: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+        check(&input, &mut rng);
+    }
+}
+
+#[test]
 fn random_valid_lists_agree_with_references() {
     let mut rng = XorShift(0x1234_5678_9abc_def1);
     let mut cycles = 0;

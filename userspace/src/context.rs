@@ -1,0 +1,55 @@
+//! The places preloadctl works on, taken from the global options.
+
+use crate::cli::PathArgs;
+use crate::config::default_sources;
+use crate::error::Error;
+use crate::modules;
+use crate::procfs::Proc;
+use std::path::PathBuf;
+
+/// The proc file system and the directories of the global options.
+pub struct Context {
+    /// preload's `/proc` files.
+    pub proc: Proc,
+    modules_dir: Option<PathBuf>,
+    config_dir: PathBuf,
+    /// Where the last-known-good list is kept.
+    pub state_dir: PathBuf,
+    /// Where `reload` writes the list for preload to read.
+    pub run_dir: PathBuf,
+}
+
+impl Context {
+    /// Takes the directories from the command line.
+    pub fn new(paths: PathArgs) -> Context {
+        Context {
+            proc: Proc::new(paths.proc_dir),
+            modules_dir: paths.modules_dir,
+            config_dir: paths.config_dir,
+            state_dir: paths.state_dir,
+            run_dir: paths.run_dir,
+        }
+    }
+
+    /// Returns the installed modules' directory.
+    pub fn modules_dir(&self) -> Result<PathBuf, Error> {
+        match &self.modules_dir {
+            Some(dir) => Ok(dir.clone()),
+            None => modules::default_dir(self.proc.dir()),
+        }
+    }
+
+    /// Returns `files`, or the default config files if there are none.
+    pub fn sources(&self, files: Vec<PathBuf>) -> Result<Vec<PathBuf>, Error> {
+        if files.is_empty() {
+            default_sources(&self.config_dir)
+        } else {
+            Ok(files)
+        }
+    }
+
+    /// Returns the file holding the last-known-good list.
+    pub fn last_good(&self) -> PathBuf {
+        self.state_dir.join("last-good.conf")
+    }
+}

@@ -1,0 +1,97 @@
+//! Errors as values, each with the exit code it ends the program with.
+
+use std::fmt;
+use std::io;
+use std::path::Path;
+use std::process::ExitCode;
+
+/// The exit codes; they are part of the interface and stay stable.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Exit {
+    /// Success.
+    Ok = 0,
+    /// The config is invalid (or, with `--strict`, has warnings): nothing was changed.
+    Invalid = 1,
+    /// Bad command line (clap's own code).
+    Usage = 2,
+    /// preload is not loaded, or the kernel refused or changed the list.
+    Kernel = 3,
+    /// Permission denied: root (CAP_SYS_MODULE) is needed.
+    Permission = 4,
+    /// Any other failure: an I/O error, no saved list to roll back to.
+    System = 5,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> ExitCode {
+        ExitCode::from(exit as u8)
+    }
+}
+
+/// The text for `--help`, listing the exit codes.
+pub const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  success
+  1  the config is invalid (with --strict: or has warnings); nothing was changed
+  2  bad command line
+  3  preload is not loaded, or the kernel refused the list or reload failed
+  4  permission denied: root (CAP_SYS_MODULE) is needed
+  5  other failure (I/O error, no saved list to roll back to)";
+
+/// A failure reported to the user: one message and an exit code.
+#[derive(Debug)]
+pub struct Error {
+    /// How the program ends.
+    pub exit: Exit,
+    message: String,
+    /// Lines printed before the message, such as `file:line: reason`.
+    pub details: Vec<String>,
+}
+
+impl Error {
+    /// A failure with the given exit code.
+    pub fn new(exit: Exit, message: impl Into<String>) -> Error {
+        Error {
+            exit,
+            message: message.into(),
+            details: Vec::new(),
+        }
+    }
+
+    /// A failure explained by `details`, printed one a line before it.
+    pub fn with_details(exit: Exit, message: impl Into<String>, details: Vec<String>) -> Error {
+        Error {
+            details,
+            ..Error::new(exit, message)
+        }
+    }
+
+    /// An I/O failure on `path` while doing `what` (e.g. "cannot read").
+    pub fn io(what: &str, path: &Path, err: &io::Error) -> Error {
+        let path = path.display();
+        match err.kind() {
+            io::ErrorKind::PermissionDenied => Error::new(
+                Exit::Permission,
+                format!(
+                    "{path}: {what}: permission denied (run as root; preload needs CAP_SYS_MODULE)"
+                ),
+            ),
+            _ => Error::new(Exit::System, format!("{path}: {what}: {}", describe(err))),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// Describes an I/O error without Rust's "(os error N)" suffix.
+pub fn describe(err: &io::Error) -> String {
+    let text = err.to_string();
+    match text.find(" (os error") {
+        Some(end) => text[..end].to_owned(),
+        None => text,
+    }
+}

@@ -1,0 +1,234 @@
+//! preload's files under `/proc` (and `/proc/modules`), under a directory
+//! that tests replace with a fake.
+
+use crate::error::{Error, Exit};
+use crate::modules::{parse_loaded, LoadedModule};
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// `CAP_SYS_MODULE`'s bit in the capability sets of `/proc/self/status`.
+const CAP_SYS_MODULE: u32 = 16;
+
+/// The proc file system, usually mounted at `/proc`.
+pub struct Proc {
+    dir: PathBuf,
+}
+
+/// One line of `/proc/preload/interposers`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Interposer {
+    /// The interposer module.
+    pub name: String,
+    /// How many consumers are bound to it.
+    pub bound: u64,
+    /// The bound consumers.
+    pub consumers: Vec<String>,
+    /// The symbols it interposes.
+    pub symbols: Vec<String>,
+}
+
+impl Proc {
+    /// Uses the proc file system mounted at `dir`.
+    pub fn new(dir: PathBuf) -> Proc {
+        Proc { dir }
+    }
+
+    /// Returns the directory it is mounted at.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Returns the path of the live list.
+    pub fn deps_path(&self) -> PathBuf {
+        self.dir.join("preload/deps")
+    }
+
+    /// Returns whether preload is loaded, judged by its `/proc` directory.
+    pub fn preload_loaded(&self) -> bool {
+        self.deps_path().exists()
+    }
+
+    /// Fails with exit code 3 unless preload is loaded.
+    pub fn require_preload(&self) -> Result<(), Error> {
+        if self.preload_loaded() {
+            return Ok(());
+        }
+        Err(Error::new(
+            Exit::Kernel,
+            format!(
+                "preload is not loaded ({} does not exist); load it with `modprobe preload`",
+                self.deps_path().display()
+            ),
+        ))
+    }
+
+    /// Reads the live list (root only: the file is 0600).
+    pub fn read_deps(&self) -> Result<String, Error> {
+        let path = self.deps_path();
+        fs::read_to_string(&path).map_err(|e| Error::io("cannot read the live list", &path, &e))
+    }
+
+    /// Replaces the live list with `text` in one update: one open, the
+    /// writes, one close. The kernel refuses a bad list and keeps the old one.
+    pub fn write_deps(&self, text: &str) -> Result<(), Error> {
+        let path = self.deps_path();
+        let mut file = fs::OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .open(&path)
+            .map_err(|e| Error::io("cannot open the live list for writing", &path, &e))?;
+        file.write_all(text.as_bytes()).map_err(|e| match e.kind() {
+            io::ErrorKind::InvalidInput => Error::new(
+                Exit::Kernel,
+                format!(
+                    "{}: the kernel refused the list (its log says why)",
+                    path.display()
+                ),
+            ),
+            _ => Error::io("cannot write the live list", &path, &e),
+        })
+    }
+
+    /// Reads preload's counters as `(name, value)` pairs in file order.
+    pub fn read_stats(&self) -> Result<Vec<(String, u64)>, Error> {
+        let path = self.dir.join("preload/stats");
+        let text = fs::read_to_string(&path).map_err(|e| Error::io("cannot read", &path, &e))?;
+        Ok(text
+            .lines()
+            .filter_map(|line| {
+                let (name, value) = line.split_once(char::is_whitespace)?;
+                Some((name.to_owned(), value.trim().parse().ok()?))
+            })
+            .collect())
+    }
+
+    /// Reads the interposers, or `None` if this preload has no such file.
+    pub fn read_interposers(&self) -> Result<Option<Vec<Interposer>>, Error> {
+        let path = self.dir.join("preload/interposers");
+        match fs::read_to_string(&path) {
+            Ok(text) => parse_interposers(&text).map(Some).map_err(|(line, why)| {
+                Error::new(Exit::System, format!("{}:{line}: {why}", path.display()))
+            }),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Error::io("cannot read", &path, &e)),
+        }
+    }
+
+    /// Reads the loaded modules.
+    pub fn loaded_modules(&self) -> Result<Vec<LoadedModule>, Error> {
+        let path = self.dir.join("modules");
+        let text = fs::read_to_string(&path).map_err(|e| Error::io("cannot read", &path, &e))?;
+        Ok(parse_loaded(&text))
+    }
+
+    /// Returns whether this process has `CAP_SYS_MODULE`, if it can tell.
+    pub fn has_cap_sys_module(&self) -> Option<bool> {
+        let status = fs::read_to_string(self.dir.join("self/status")).ok()?;
+        let caps = status.lines().find_map(|l| l.strip_prefix("CapEff:"))?;
+        let caps = u64::from_str_radix(caps.trim(), 16).ok()?;
+        Some(caps & (1 << CAP_SYS_MODULE) != 0)
+    }
+}
+
+/// Parses `/proc/preload/interposers`: one `NAME bound=N consumers=A,B
+/// symbols=X,Y` line per interposer, `-` for an empty list. On failure
+/// returns the line number and the reason.
+pub fn parse_interposers(text: &str) -> Result<Vec<Interposer>, (usize, String)> {
+    let mut interposers = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let fail = |why: String| (index + 1, why);
+        let mut words = line.split_whitespace();
+        let Some(name) = words.next() else { continue };
+        let mut interposer = Interposer {
+            name: name.to_owned(),
+            bound: 0,
+            consumers: Vec::new(),
+            symbols: Vec::new(),
+        };
+        let mut seen_bound = false;
+        for word in words {
+            let (key, value) = word
+                .split_once('=')
+                .ok_or_else(|| fail(format!("expected key=value, got {word:?}")))?;
+            let list = || -> Vec<String> {
+                value
+                    .split(',')
+                    .filter(|v| !v.is_empty() && *v != "-")
+                    .map(str::to_owned)
+                    .collect()
+            };
+            match key {
+                "bound" => {
+                    interposer.bound = value
+                        .parse()
+                        .map_err(|_| fail(format!("bad count {value:?}")))?;
+                    seen_bound = true;
+                }
+                "consumers" => interposer.consumers = list(),
+                "symbols" => interposer.symbols = list(),
+                // Fields added later are not errors.
+                _ => {}
+            }
+        }
+        if !seen_bound {
+            return Err(fail(format!("no bound= count for {name}")));
+        }
+        interposers.push(interposer);
+    }
+    Ok(interposers)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interposer_lines_parse() {
+        let text = "interposer bound=2 consumers=pl_a,pl_b symbols=kmalloc_hook,printk_hook\n\
+                    idle bound=0 consumers=- symbols=x\n";
+        let parsed = parse_interposers(text).unwrap();
+        assert_eq!(
+            parsed[0],
+            Interposer {
+                name: "interposer".into(),
+                bound: 2,
+                consumers: vec!["pl_a".into(), "pl_b".into()],
+                symbols: vec!["kmalloc_hook".into(), "printk_hook".into()],
+            }
+        );
+        assert_eq!(parsed[1].bound, 0);
+        assert!(parsed[1].consumers.is_empty());
+    }
+
+    #[test]
+    fn interposer_errors_name_the_line() {
+        assert_eq!(
+            parse_interposers("a bound=1\nb bound=x\n").unwrap_err().0,
+            2
+        );
+        assert_eq!(parse_interposers("a consumers=-\n").unwrap_err().0, 1);
+        assert_eq!(parse_interposers("a bound=1 stray\n").unwrap_err().0, 1);
+        assert_eq!(parse_interposers("").unwrap(), vec![]);
+    }
+
+    #[test]
+    fn capability_bit_is_read_from_status() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir(dir.path().join("self")).unwrap();
+        let proc = Proc::new(dir.path().to_owned());
+        assert_eq!(proc.has_cap_sys_module(), None);
+        fs::write(
+            dir.path().join("self/status"),
+            "Name:\tx\nCapEff:\t0000000000010000\n",
+        )
+        .unwrap();
+        assert_eq!(proc.has_cap_sys_module(), Some(true));
+        fs::write(
+            dir.path().join("self/status"),
+            "CapEff:\t000001fffffeffff\n",
+        )
+        .unwrap();
+        assert_eq!(proc.has_cap_sys_module(), Some(false));
+    }
+}

@@ -1,0 +1,104 @@
+//! `preloadctl reload`: unload preload.ko and load it again, so that it
+//! reads the merged config at load, from scratch.
+
+use crate::apply::{save_last_good, verify, write_atomically};
+use crate::config;
+use crate::context::Context;
+use crate::error::{describe, Error, Exit};
+use crate::modules::Installed;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Reloads preload with `files` (or the config) as its config.
+pub fn run(ctx: &Context, files: Vec<PathBuf>) -> Result<Exit, Error> {
+    let refuse = |exit, why: String| Error::new(exit, format!("refusing to reload: {why}"));
+    if !ctx.proc.preload_loaded() {
+        return Err(refuse(
+            Exit::Kernel,
+            "preload is not loaded (load it with `modprobe preload`)".into(),
+        ));
+    }
+    let sources = ctx.sources(files)?;
+    let config = config::load(&sources).into_valid().map_err(|e| {
+        let why = "refusing to reload: the config does not check";
+        Error::with_details(Exit::Invalid, why, e.details)
+    })?;
+    if ctx.proc.has_cap_sys_module() == Some(false) {
+        return Err(refuse(
+            Exit::Permission,
+            "unloading and loading modules needs root (CAP_SYS_MODULE)".into(),
+        ));
+    }
+    let loaded = ctx.proc.loaded_modules()?;
+    if let Some(preload) = loaded.iter().find(|m| m.name == "preload") {
+        if preload.refcount > 0 {
+            let users = match preload.used_by.as_slice() {
+                [] => String::new(),
+                users => format!(" by {}", users.join(", ")),
+            };
+            return Err(refuse(Exit::Kernel, format!("preload is in use{users}")));
+        }
+    }
+    let modules_dir = ctx.modules_dir()?;
+    if Installed::scan(&modules_dir)?.file("preload").is_none() {
+        return Err(refuse(
+            Exit::Kernel,
+            format!(
+                "preload.ko is not installed under {}, so it could not be loaded again",
+                modules_dir.display()
+            ),
+        ));
+    }
+
+    let live_text = ctx.proc.read_deps()?;
+    let new_config = ctx.run_dir.join("preload.conf");
+    write_atomically(&new_config, &config.canonical())?;
+    let previous_config = ctx.run_dir.join("previous.conf");
+    write_atomically(&previous_config, &live_text)?;
+    save_last_good(ctx, &live_text)?;
+
+    run_tool("rmmod", &["preload"]).map_err(|why| {
+        Error::new(
+            Exit::Kernel,
+            format!("{why}; preload stays loaded with its list"),
+        )
+    })?;
+    if let Err(why) = load_preload(&new_config) {
+        // Put the previous list back rather than leave preload unloaded.
+        let restored = match load_preload(&previous_config) {
+            Ok(()) => "preload is loaded again with the previous list".to_owned(),
+            Err(again) => format!("loading it with the previous list failed too: {again}"),
+        };
+        return Err(Error::new(Exit::Kernel, format!("{why}; {restored}")));
+    }
+    verify(&ctx.proc, &config.canonical())?;
+    println!(
+        "reloaded preload (entries: {}, config: {})",
+        config.entries(),
+        new_config.display()
+    );
+    Ok(Exit::Ok)
+}
+
+fn load_preload(config: &Path) -> Result<(), String> {
+    let param = format!("config={}", config.display());
+    run_tool("modprobe", &["preload", &param])
+}
+
+/// Runs a module tool; on failure returns what it said.
+fn run_tool(program: &str, args: &[&str]) -> Result<(), String> {
+    let command = format!("{program} {}", args.join(" "));
+    let output = Command::new(program)
+        .args(args)
+        .output()
+        .map_err(|e| format!("cannot run `{command}`: {}", describe(&e)))?;
+    if output.status.success() {
+        return Ok(());
+    }
+    let said = String::from_utf8_lossy(&output.stderr);
+    Err(format!(
+        "`{command}` failed ({}): {}",
+        output.status,
+        said.trim()
+    ))
+}

@@ -1,0 +1,201 @@
+//! `preloadctl status`: whether preload is loaded, its list, its counters
+//! and the interposers, as a table or as JSON.
+
+use crate::apply::live_list;
+use crate::context::Context;
+use crate::error::{Error, Exit};
+use crate::procfs::Interposer;
+use serde_json::{json, Map, Value};
+
+/// What `status` shows.
+#[derive(Debug, Default)]
+struct Status {
+    loaded: bool,
+    /// The entries and consumers of the live list, or why they are unknown.
+    list: Option<Result<(usize, usize), String>>,
+    stats: Vec<(String, u64)>,
+    interposers: Vec<Interposer>,
+}
+
+/// Prints the status; exits with 3 if preload is not loaded.
+pub fn run(ctx: &Context, json: bool) -> Result<Exit, Error> {
+    let status = gather(ctx)?;
+    if json {
+        println!("{}", to_json(&status));
+    } else {
+        print!("{}", to_text(&status));
+    }
+    Ok(if status.loaded {
+        Exit::Ok
+    } else {
+        Exit::Kernel
+    })
+}
+
+fn gather(ctx: &Context) -> Result<Status, Error> {
+    let proc = &ctx.proc;
+    if !proc.preload_loaded() {
+        return Ok(Status::default());
+    }
+    // Reading the list needs root; the rest does not.
+    let list = proc
+        .read_deps()
+        .and_then(|text| live_list(proc, &text))
+        .map(|config| (config.entries(), config.list().consumers().count()));
+    Ok(Status {
+        loaded: true,
+        list: Some(list.map_err(|e| e.to_string())),
+        stats: proc.read_stats()?,
+        interposers: proc.read_interposers()?.unwrap_or_default(),
+    })
+}
+
+fn to_text(status: &Status) -> String {
+    let mut out = String::new();
+    let mut row = |key: &str, value: String| out.push_str(&format!("{key:<14} {value}\n"));
+    row(
+        "preload",
+        if status.loaded {
+            "loaded"
+        } else {
+            "not loaded"
+        }
+        .into(),
+    );
+    if !status.loaded {
+        return out;
+    }
+    row(
+        "entries",
+        match &status.list {
+            Some(Ok((entries, consumers))) => format!("{entries} ({consumers} consumers)"),
+            Some(Err(why)) => format!("unknown: {why}"),
+            None => "unknown".into(),
+        },
+    );
+    for (name, value) in &status.stats {
+        row(name, value.to_string());
+    }
+    if status.interposers.is_empty() {
+        row("interposers", "none".into());
+        return out;
+    }
+    row("interposers", status.interposers.len().to_string());
+    let name_width = status
+        .interposers
+        .iter()
+        .map(|i| i.name.len())
+        .max()
+        .unwrap_or(0)
+        .max(4);
+    let consumer_lists: Vec<String> = status
+        .interposers
+        .iter()
+        .map(|i| list_or_dash(&i.consumers))
+        .collect();
+    let consumers_width = consumer_lists
+        .iter()
+        .map(String::len)
+        .max()
+        .unwrap_or(0)
+        .max(9);
+    out.push_str(&format!(
+        "  {:<name_width$}  {:>5}  {:<consumers_width$}  SYMBOLS\n",
+        "NAME", "BOUND", "CONSUMERS"
+    ));
+    for (interposer, consumers) in status.interposers.iter().zip(consumer_lists) {
+        out.push_str(&format!(
+            "  {:<name_width$}  {:>5}  {consumers:<consumers_width$}  {}\n",
+            interposer.name,
+            interposer.bound,
+            list_or_dash(&interposer.symbols)
+        ));
+    }
+    out
+}
+
+fn list_or_dash(items: &[String]) -> String {
+    if items.is_empty() {
+        "-".into()
+    } else {
+        items.join(",")
+    }
+}
+
+fn to_json(status: &Status) -> Value {
+    let (entries, consumers, list_error) = match &status.list {
+        Some(Ok((entries, consumers))) => (json!(entries), json!(consumers), Value::Null),
+        Some(Err(why)) => (Value::Null, Value::Null, json!(why)),
+        None => (Value::Null, Value::Null, Value::Null),
+    };
+    let stats: Map<String, Value> = status
+        .stats
+        .iter()
+        .map(|(k, v)| (k.clone(), json!(v)))
+        .collect();
+    let interposers: Vec<Value> = status
+        .interposers
+        .iter()
+        .map(|i| json!({"name": i.name, "bound": i.bound, "consumers": i.consumers, "symbols": i.symbols}))
+        .collect();
+    json!({
+        "loaded": status.loaded,
+        "entries": entries,
+        "consumers": consumers,
+        "list_error": list_error,
+        "stats": stats,
+        "interposers": interposers,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Status {
+        Status {
+            loaded: true,
+            list: Some(Ok((3, 2))),
+            stats: vec![("loads_seen".into(), 7), ("failures".into(), 1)],
+            interposers: vec![Interposer {
+                name: "interposer".into(),
+                bound: 1,
+                consumers: vec!["pl_user".into()],
+                symbols: vec!["pl_dep_value".into()],
+            }],
+        }
+    }
+
+    #[test]
+    fn text_lists_counters_and_interposers() {
+        let text = to_text(&sample());
+        assert!(text.contains("entries        3 (2 consumers)\n"), "{text}");
+        assert!(text.contains("loads_seen     7\n"), "{text}");
+        assert!(
+            text.contains("  interposer      1  pl_user    pl_dep_value\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn no_interposers_reads_none() {
+        let status = Status {
+            interposers: vec![],
+            ..sample()
+        };
+        assert!(to_text(&status).contains("interposers    none\n"));
+        assert_eq!(to_json(&status)["interposers"], json!([]));
+    }
+
+    #[test]
+    fn json_has_every_field() {
+        let value = to_json(&sample());
+        assert_eq!(value["loaded"], json!(true));
+        assert_eq!(value["entries"], json!(3));
+        assert_eq!(value["stats"]["failures"], json!(1));
+        assert_eq!(value["interposers"][0]["consumers"], json!(["pl_user"]));
+        let unloaded = to_json(&Status::default());
+        assert_eq!(unloaded["loaded"], json!(false));
+        assert_eq!(unloaded["entries"], Value::Null);
+    }
+}

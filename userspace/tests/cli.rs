@@ -1,0 +1,461 @@
+//! The command line against temporary config files and a fake `/proc`.
+
+// Test helpers may panic: a panic is a failed test.
+#![allow(clippy::unwrap_used)]
+
+use serde_json::Value;
+use std::fs;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use tempfile::TempDir;
+
+/// A fake system: `proc/` with preload loaded, `modules/` with a few
+/// installed modules, `etc/`, `state/` and `run/`.
+struct Fake {
+    dir: TempDir,
+}
+
+impl Fake {
+    fn new() -> Fake {
+        let fake = Fake {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        fake.write("proc/preload/deps", "");
+        fake.write(
+            "proc/preload/stats",
+            "loads_seen 5\nloads_matched 2\ndeps_loaded 1\ndeps_present 1\nfailures 0\n",
+        );
+        fake.write(
+            "proc/modules",
+            "pl_c 12288 0 - Live 0x0\npreload 40960 0 - Live 0x0 (O)\n",
+        );
+        for module in ["pl_a", "pl_b", "pl_c", "pl-d", "preload"] {
+            fake.write(&format!("modules/extra/{module}.ko"), "");
+        }
+        fs::create_dir_all(fake.path("etc")).unwrap();
+        fake
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    fn write(&self, rel: &str, text: &str) {
+        let path = self.path(rel);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+
+    fn read(&self, rel: &str) -> String {
+        fs::read_to_string(self.path(rel)).unwrap()
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        let output = Command::new(env!("CARGO_BIN_EXE_preloadctl"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("PRELOADCTL_PROC_DIR", self.path("proc"))
+            .env("PRELOADCTL_MODULES_DIR", self.path("modules"))
+            .env("PRELOADCTL_CONFIG_DIR", self.path("etc"))
+            .env("PRELOADCTL_STATE_DIR", self.path("state"))
+            .env("PRELOADCTL_RUN_DIR", self.path("run"))
+            .output()
+            .unwrap();
+        Run::from(output)
+    }
+}
+
+/// What a run printed and how it ended.
+#[derive(Debug)]
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(output: Output) -> Run {
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8(output.stdout).unwrap(),
+            stderr: String::from_utf8(output.stderr).unwrap(),
+        }
+    }
+}
+
+impl Run {
+    fn stderr_lines(&self) -> Vec<&str> {
+        self.stderr.lines().collect()
+    }
+}
+
+#[test]
+fn check_lists_every_error_of_every_file() {
+    let fake = Fake::new();
+    fake.write("one.conf", "pl_a: pl_b\nbad line\n# fine\npl_c: ?\n");
+    fake.write("two.conf", "pl_b: pl_b\n\npl-x!: pl_a\n");
+    let run = fake.run(&["check", "one.conf", "two.conf", "three.conf"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(
+        run.stderr_lines(),
+        [
+            "one.conf:2: missing ':' after the consumer name",
+            "one.conf:4: '?' without a module name",
+            "two.conf:1: pl_b depends on itself",
+            "two.conf:3: bad character 0x21 in a module name",
+            "three.conf: cannot read: No such file or directory",
+            "preloadctl: check failed (errors: 5, warnings: 0, files: 3)",
+        ]
+    );
+    assert_eq!(run.stdout, "");
+}
+
+#[test]
+fn check_finds_cycles_across_files() {
+    let fake = Fake::new();
+    fake.write("etc/preload.conf", "pl_a: pl_b\npl_c: pl-d\n");
+    fake.write("etc/preload.d/10-x.conf", "pl_b: pl_c\n");
+    fake.write("etc/preload.d/20-y.conf", "pl_d: pl_a\npl_c: pl_b\n");
+    let run = fake.run(&["check"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let cycles: Vec<&str> = run
+        .stderr_lines()
+        .into_iter()
+        .filter(|l| l.contains("cycle"))
+        .collect();
+    let etc = fake.path("etc");
+    let etc = etc.display();
+    assert_eq!(
+        cycles,
+        [
+            format!(
+                "{etc}/preload.d/20-y.conf:1: dependency cycle: pl_a -> pl_b -> pl_c -> pl_d -> pl_a \
+                 (written at {etc}/preload.conf:1, {etc}/preload.d/10-x.conf:1, {etc}/preload.conf:2, \
+                 {etc}/preload.d/20-y.conf:1)"
+            ),
+            format!(
+                "{etc}/preload.d/20-y.conf:2: dependency cycle: pl_b -> pl_c -> pl_b \
+                 (written at {etc}/preload.d/10-x.conf:1, {etc}/preload.d/20-y.conf:2)"
+            ),
+        ]
+    );
+}
+
+#[test]
+fn missing_modules_warn_and_fail_with_strict() {
+    let fake = Fake::new();
+    fake.write(
+        "a.conf",
+        "pl_a: pl_b ?pl_gone\npl_nowhere: pl_c\npl_c: pl_gone\n",
+    );
+    let modules = fake.path("modules");
+    let modules = modules.display();
+    let run = fake.run(&["check", "a.conf"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(
+        run.stderr_lines(),
+        [
+            format!("a.conf:1: warning: module pl_gone is not installed under {modules}"),
+            format!("a.conf:2: warning: module pl_nowhere is not installed under {modules}"),
+        ]
+    );
+    assert_eq!(run.stdout, "ok (entries: 4, warnings: 2, files: 1)\n");
+
+    let strict = fake.run(&["check", "--strict", "a.conf"]);
+    assert_eq!(strict.code, 1, "{strict:?}");
+    assert!(
+        strict
+            .stderr
+            .contains("a.conf:2: module pl_nowhere is not installed"),
+        "{strict:?}"
+    );
+
+    // A module that is only ever an optional dependency may be missing.
+    fake.write("b.conf", "pl_a: ?pl_gone\n");
+    let optional = fake.run(&["check", "--strict", "b.conf"]);
+    assert_eq!(optional.code, 0, "{optional:?}");
+    assert!(optional
+        .stderr
+        .contains("b.conf:1: warning: optional dependency pl_gone"));
+}
+
+#[test]
+fn apply_dry_run_prints_the_difference_and_changes_nothing() {
+    let fake = Fake::new();
+    fake.write("proc/preload/deps", "pl_a: pl_b\npl_c: pl_d\n");
+    fake.write("etc/preload.conf", "pl_a: pl_b\n");
+    fake.write("etc/preload.d/20-late.conf", "pl_c: pl_a\n");
+    fake.write("etc/preload.d/10-early.conf", "pl-c: pl_b\npl_b: ?pl_d\n");
+    fake.write("etc/preload.d/ignored.txt", "not: read\n");
+    let run = fake.run(&["apply", "--dry-run"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.stdout, "+pl_b: ?pl_d\n-pl_c: pl_d\n+pl_c: pl_b pl_a\n");
+    assert_eq!(fake.read("proc/preload/deps"), "pl_a: pl_b\npl_c: pl_d\n");
+    assert!(!fake.path("state").exists());
+
+    fake.write(
+        "proc/preload/deps",
+        "pl_a: pl_b\npl_b: ?pl_d\npl_c: pl_b pl_a\n",
+    );
+    assert_eq!(fake.run(&["apply", "--dry-run"]).stdout, "no changes\n");
+}
+
+#[test]
+fn apply_writes_verifies_and_rollback_restores() {
+    let fake = Fake::new();
+    fake.write("proc/preload/deps", "pl_c: pl_d\n");
+    fake.write("new.conf", "pl-a: pl_b\n\n# merged\npl_a: ?pl_c pl_b\n");
+    let run = fake.run(&["apply", "new.conf"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(fake.read("proc/preload/deps"), "pl_a: pl_b ?pl_c\n");
+    assert_eq!(fake.read("state/last-good.conf"), "pl_c: pl_d\n");
+
+    // Applying the same list again keeps the last-known-good list.
+    let again = fake.run(&["apply", "new.conf"]);
+    assert_eq!(again.stdout, "unchanged (entries: 2)\n");
+    assert_eq!(fake.read("state/last-good.conf"), "pl_c: pl_d\n");
+
+    let rollback = fake.run(&["rollback"]);
+    assert_eq!(rollback.code, 0, "{rollback:?}");
+    assert_eq!(fake.read("proc/preload/deps"), "pl_c: pl_d\n");
+}
+
+#[test]
+fn failed_applies_change_nothing() {
+    let fake = Fake::new();
+    fake.write("proc/preload/deps", "pl_c: pl_d\n");
+    fake.write("bad.conf", "pl_a: pl_b\npl_b pl_c\n");
+    let run = fake.run(&["apply", "bad.conf"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(
+        run.stderr_lines(),
+        [
+            "bad.conf:2: missing ':' after the consumer name",
+            "preloadctl: the config is invalid (errors: 1); nothing was changed",
+        ]
+    );
+    assert_eq!(fake.read("proc/preload/deps"), "pl_c: pl_d\n");
+    assert!(!fake.path("state").exists());
+
+    assert_eq!(fake.run(&["rollback"]).code, 5);
+    assert_eq!(fake.read("proc/preload/deps"), "pl_c: pl_d\n");
+
+    fs::remove_dir_all(fake.path("proc/preload")).unwrap();
+    fake.write("good.conf", "pl_a: pl_b\n");
+    let unloaded = fake.run(&["apply", "good.conf"]);
+    assert_eq!(unloaded.code, 3, "{unloaded:?}");
+    assert!(unloaded.stderr.contains("preload is not loaded"));
+}
+
+#[test]
+fn status_shows_counters_and_interposers() {
+    let fake = Fake::new();
+    fake.write("proc/preload/deps", "pl_a: pl_b pl_c\npl_c: pl_d\n");
+    let run = fake.run(&["status"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(
+        run.stdout,
+        "preload        loaded\n\
+         entries        3 (2 consumers)\n\
+         loads_seen     5\n\
+         loads_matched  2\n\
+         deps_loaded    1\n\
+         deps_present   1\n\
+         failures       0\n\
+         interposers    none\n"
+    );
+    let json: Value = serde_json::from_str(&fake.run(&["status", "--json"]).stdout).unwrap();
+    assert_eq!(json["interposers"], serde_json::json!([]));
+    assert_eq!(json["entries"], 3);
+
+    fake.write(
+        "proc/preload/interposers",
+        "interposer bound=2 consumers=pl_a,pl_user symbols=pl_dep_value,pl_dep_name\nspare bound=0 consumers=- symbols=x\n",
+    );
+    let run = fake.run(&["status"]);
+    assert!(
+        run.stdout.ends_with(
+            "interposers    2\n  \
+               NAME        BOUND  CONSUMERS     SYMBOLS\n  \
+               interposer      2  pl_a,pl_user  pl_dep_value,pl_dep_name\n  \
+               spare           0  -             x\n"
+        ),
+        "{}",
+        run.stdout
+    );
+    let json: Value = serde_json::from_str(&fake.run(&["status", "--json"]).stdout).unwrap();
+    assert_eq!(json["loaded"], true);
+    assert_eq!(json["consumers"], 2);
+    assert_eq!(json["stats"]["loads_matched"], 2);
+    assert_eq!(json["interposers"][0]["bound"], 2);
+    assert_eq!(
+        json["interposers"][0]["consumers"],
+        serde_json::json!(["pl_a", "pl_user"])
+    );
+    assert_eq!(json["interposers"][1]["consumers"], serde_json::json!([]));
+
+    fake.write("proc/preload/interposers", "broken bound=many\n");
+    let broken = fake.run(&["status"]);
+    assert_eq!(broken.code, 5);
+    assert!(
+        broken.stderr.contains("interposers:1: bad count \"many\""),
+        "{broken:?}"
+    );
+}
+
+#[test]
+fn status_without_preload() {
+    let fake = Fake::new();
+    fs::remove_dir_all(fake.path("proc/preload")).unwrap();
+    let run = fake.run(&["status"]);
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (3, "preload        not loaded\n")
+    );
+    let json: Value = serde_json::from_str(&fake.run(&["status", "--json"]).stdout).unwrap();
+    assert_eq!(json["loaded"], false);
+    assert_eq!(json["interposers"], serde_json::json!([]));
+}
+
+#[test]
+fn explain_walks_the_live_list() {
+    let fake = Fake::new();
+    fake.write(
+        "proc/preload/deps",
+        "pl_a: pl_b ?pl_gone pl-d\npl_b: pl_c pl_d\npl_d: pl_lost\n",
+    );
+    let run = fake.run(&["explain", "pl-a"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(
+        lines[0],
+        format!(
+            "using the live list, {}",
+            fake.path("proc/preload/deps").display()
+        )
+    );
+    assert_eq!(
+        lines[1],
+        format!(
+            "pl_a: not loaded, installed at {}",
+            fake.path("modules/extra/pl_a.ko").display()
+        )
+    );
+    assert_eq!(
+        lines[2..],
+        [
+            "  pl_b  required, not loaded: would be loaded first",
+            "    pl_c  required, loaded already (preload links it)",
+            "    pl_d  required, not loaded: would be loaded first",
+            "      pl_lost  required, missing from disk: the load would fail",
+            "  ?pl_gone  optional, missing from disk: skipped with a warning",
+            "  pl_d  required, not loaded; see above",
+            "would load first, in this order: pl_d pl_b",
+            "result: the load would fail: required pl_lost is missing from disk",
+        ]
+    );
+}
+
+#[test]
+fn explain_names_cycles_in_files_and_unlisted_modules() {
+    let fake = Fake::new();
+    fake.write("c.conf", "pl_a: ?pl_b\npl_b: pl_a\n");
+    let run = fake.run(&["explain", "pl_a", "c.conf"]);
+    assert!(
+        run.stdout.starts_with("using the config, c.conf\n"),
+        "{run:?}"
+    );
+    assert!(run
+        .stdout
+        .contains("    pl_a  required, dependency cycle: pl_a -> pl_b -> pl_a\n"));
+    // The cycle is behind an optional dependency, which preload would skip.
+    assert!(
+        run.stdout.ends_with("result: the load would go ahead\n"),
+        "{run:?}"
+    );
+    assert!(run.stderr.contains("c.conf:2: dependency cycle"), "{run:?}");
+
+    let unlisted = fake.run(&["explain", "pl_b", "c.conf"]);
+    assert!(
+        unlisted
+            .stdout
+            .ends_with("result: the load would fail: dependency cycle: pl_b -> pl_a -> pl_b\n"),
+        "{unlisted:?}"
+    );
+    let loaded = fake.run(&["explain", "pl_c"]);
+    assert!(loaded
+        .stdout
+        .ends_with("result: it is loaded already; loading it again does nothing\n"));
+    let bad = fake.run(&["explain", "pl/a"]);
+    assert_eq!(bad.code, 2, "{bad:?}");
+}
+
+#[test]
+fn reload_refuses_before_touching_anything() {
+    let fake = Fake::new();
+    fake.write("bad.conf", "pl_a pl_b\n");
+    let invalid = fake.run(&["reload", "bad.conf"]);
+    assert_eq!(invalid.code, 1, "{invalid:?}");
+    assert_eq!(
+        invalid.stderr_lines(),
+        [
+            "bad.conf:1: missing ':' after the consumer name",
+            "preloadctl: refusing to reload: the config does not check"
+        ]
+    );
+    fake.write("proc/modules", "preload 40960 1 interposer, Live 0x0\n");
+    fake.write("good.conf", "pl_a: pl_b\n");
+    let in_use = fake.run(&["reload", "good.conf"]);
+    assert_eq!(in_use.code, 3, "{in_use:?}");
+    assert!(in_use
+        .stderr
+        .contains("refusing to reload: preload is in use by interposer"));
+
+    fs::remove_dir_all(fake.path("proc/preload")).unwrap();
+    let unloaded = fake.run(&["reload", "good.conf"]);
+    assert_eq!(unloaded.code, 3, "{unloaded:?}");
+    assert!(unloaded
+        .stderr
+        .contains("refusing to reload: preload is not loaded"));
+    assert!(!fake.path("run").exists());
+}
+
+#[test]
+fn every_help_lists_the_exit_codes_and_usage_errors_exit_2() {
+    let fake = Fake::new();
+    for command in ["check", "apply", "rollback", "reload", "status", "explain"] {
+        let run = fake.run(&[command, "--help"]);
+        assert_eq!(run.code, 0);
+        assert!(
+            run.stdout
+                .contains("Exit codes:\n  0  success\n  1  the config is invalid"),
+            "{command}"
+        );
+    }
+    assert_eq!(fake.run(&["frobnicate"]).code, 2);
+    assert_eq!(fake.run(&["explain"]).code, 2);
+}
+
+#[test]
+fn errors_are_one_line_without_backtraces() {
+    let fake = Fake::new();
+    fs::remove_file(fake.path("proc/modules")).unwrap();
+    let run = fake.run(&["explain", "pl_a"]);
+    assert_eq!(run.code, 5, "{run:?}");
+    assert_eq!(
+        run.stderr_lines(),
+        [format!(
+            "preloadctl: {}: cannot read: No such file or directory",
+            fake.path("proc/modules").display()
+        )]
+    );
+}
+
+#[test]
+fn the_example_config_checks() {
+    let fake = Fake::new();
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/packaging/preload.conf");
+    let run = fake.run(&["check", "--strict", example]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.stdout, "ok (entries: 0, warnings: 0, files: 1)\n");
+}
