@@ -3,10 +3,13 @@
 #   make demo        QEMU demo of preload in action (the main job)
 #   make test        host unit tests + QEMU boot tests; ends "N passed, N failed"
 #   make bench       load cost of preload, and interposed vs direct calls, as ratios
-#   make kernel      build (or reuse) the Rust-enabled QEMU test kernel
-#   make modules     build preload.ko against KDIR (default: the test kernel)
-#   make print-kdir  print the test kernel's build directory
-#   make qemu        interactive shell in the test guest
+#   make kernel      build (or reuse) the flavor's kernel tree
+#   make modules     build the modules for the flavor (or KDIR) into build/
+#   make ext M=DIR   build your own module directory for the flavor's kernel
+#   make print-kdir  print the flavor's kernel build directory
+#   make qemu        interactive shell in the flavor's guest
+# The kernel flavor: PRELOAD_KERNEL=test (default: the project's own test
+# kernel) or PRELOAD_KERNEL=debian (Debian's own 7.3 kernel).
 #   make userspace   build preloadctl (target/release/preloadctl)
 #   make install     install preloadctl, its systemd unit, the modules-load.d
 #                    snippet and an example /etc/preload.conf (DESTDIR, PREFIX)
@@ -19,7 +22,7 @@ UNITDIR ?= $(PREFIX)/lib/systemd/system
 MODULESLOADDIR ?= $(PREFIX)/lib/modules-load.d
 PACKAGING := userspace/packaging
 
-.PHONY: all demo test bench kernel modules print-kdir qemu userspace install clean
+.PHONY: all demo test bench kernel modules ext print-kdir qemu userspace install clean
 all: modules userspace
 
 demo:
@@ -36,6 +39,10 @@ kernel:
 
 modules:
 	scripts/build-modules $(KDIR)
+
+ext:
+	@[ -n "$(M)" ] || { echo "usage: make ext M=DIR [PRELOAD_KERNEL=test|debian]" >&2; exit 2; }
+	scripts/build-ext $(M)
 
 print-kdir:
 	@scripts/build-kernel | tail -n1

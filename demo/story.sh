@@ -6,6 +6,10 @@ quiet_kernel() { echo 1 > /proc/sys/kernel/printk; }
 kernel_says() { printf '\033[36m# dmesg (new lines)\033[0m\n'; dmesg -c | sed -n 's/^\[[ .0-9]*\] //p' | grep -E "$1"; }
 
 quiet_kernel; dmesg -c >/dev/null
+step "The kernel (PRELOAD_KERNEL=${PRELOAD_KERNEL:-test}) and its module tools:"
+run "cat /proc/version"
+run "modprobe --version"
+
 step "pl_user calls pl_dep_value(), exported by pl_dep. Plain insmod, no preload:"
 run "insmod $MODDIR/pl_user.ko"
 kernel_says 'pl_user'

@@ -6,8 +6,8 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/capability.h>
+#include <linux/file.h>
 #include <linux/fs.h>
-#include <linux/kernel_read_file.h>
 #include <linux/module.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
@@ -118,10 +118,45 @@ void preload_modules_dep_path(char *buf, size_t len)
 	snprintf(buf, len, "/lib/modules/%s/modules.dep", init_utsname()->release);
 }
 
+/*
+ * Reads a whole regular file (an empty one too) into a new vmalloc buffer.
+ * These are plain reads of configuration: kernel_read_file() is for what the
+ * kernel will run or trust (modules, firmware, policy), and its LSM hook has
+ * no purpose for a config file (IPE warns on READING_UNKNOWN).
+ */
 ssize_t preload_read_file(const char *path, void **buf, size_t max)
 {
+	struct file *file;
+	loff_t size, pos = 0;
+	ssize_t ret;
+
 	*buf = NULL;
-	return kernel_read_file_from_path(path, 0, buf, max, NULL, READING_UNKNOWN);
+	file = filp_open(path, O_RDONLY, 0);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	size = i_size_read(file_inode(file));
+	if (!S_ISREG(file_inode(file)->i_mode))
+		ret = -EINVAL;
+	else if (size > max)
+		ret = -EFBIG;
+	else if (!(*buf = vmalloc(size ?: 1)))
+		ret = -ENOMEM;
+	else
+		ret = 0;
+	while (!ret && pos < size) {
+		ret = kernel_read(file, *buf + pos, size - pos, &pos);
+		if (ret > 0)
+			ret = 0;
+		else if (ret == 0)
+			break;
+	}
+	fput(file);
+	if (ret) {
+		vfree(*buf);
+		*buf = NULL;
+		return ret;
+	}
+	return pos;
 }
 
 void preload_free_file(void *buf)

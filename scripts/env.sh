@@ -6,6 +6,25 @@ TOOLS_DIR=$CACHE_DIR/tools
 BINDGEN=$TOOLS_DIR/bin/bindgen
 BUILD_DIR=$TOP/build
 KERNEL_VERSION_SERIES=7.3
+# Debian's own kernel (the `debian` flavor): trixie-backports' 7.3 build.
+DEBIAN_RELEASE=7.3.4+deb13-amd64
+DEBIAN_MIRROR=http://deb.debian.org/debian
+
+# The kernel flavor every script works on: `test` (the project's own
+# tinyconfig kernel with lockdep) or `debian` (Debian's unmodified image).
+FLAVOR=${PRELOAD_KERNEL:-test}
+case $FLAVOR in
+    test|debian) ;;
+    *) echo "preload: error: PRELOAD_KERNEL=$FLAVOR: the flavors are test and debian" >&2; exit 2 ;;
+esac
+# Where the modules built for the flavor go (kbuild's MO=).
+MODULES_DIR=$BUILD_DIR/$FLAVOR/modules
+# The Debian tree's build directory inside the chroot, and the variables of
+# every make there: the compiler and release Debian's kernel was built with
+# (its headers' .kernelvariables); rustc and bindgen are the chroot's.
+DEBIAN_KDIR=/build/linux-$DEBIAN_RELEASE
+DEBIAN_KMAKE_VARS=(ARCH=x86 CROSS_COMPILE=x86_64-linux-gnu- CC=x86_64-linux-gnu-gcc-14
+                   HOSTCC=gcc-14 KERNELRELEASE="$DEBIAN_RELEASE")
 
 # Variables every kernel make (the kernel itself and M= builds) needs.
 KMAKE_VARS=(ARCH=x86_64 RUSTC="${RUSTC:-/usr/bin/rustc}" RUSTDOC="${RUSTDOC:-/usr/bin/rustdoc}"

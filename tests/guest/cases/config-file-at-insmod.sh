@@ -15,4 +15,8 @@ check "the message names the file and line" log_has 'preload: /tmp/bad.conf: lin
 printf 'pl_b: pl_c\n' > /tmp/good.conf
 check "a good config= file is used instead of /etc/preload.conf" start_preload config=/tmp/good.conf
 check "the list holds its entries" deps_are 'pl_b: pl_c'
+rmmod preload
+: > /tmp/empty.conf
+check "an empty config= file is an empty list" start_preload config=/tmp/empty.conf
+check "the list is empty" deps_are ''
 finish
