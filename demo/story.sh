@@ -3,7 +3,11 @@ MODDIR=/lib/modules/$(uname -r)/extra
 step() { printf '\n\033[1m=== %s\033[0m\n' "$*"; }
 run() { printf '\033[36m# %s\033[0m\n' "$*"; sh -c "$*" 2>&1; }
 quiet_kernel() { echo 1 > /proc/sys/kernel/printk; }
-kernel_says() { printf '\033[36m# dmesg (new lines)\033[0m\n'; dmesg -c | sed -n 's/^\[[ .0-9]*\] //p' | grep -E "$1"; }
+kernel_says() {
+    printf '\033[36m# dmesg (new lines)\033[0m\n'
+    dmesg -c >/tmp/kmsg
+    sed -n 's/^\[[ .0-9]*\] //p' /tmp/kmsg | grep -E "$1"
+}
 
 quiet_kernel; dmesg -c >/dev/null
 step "The kernel (PRELOAD_KERNEL=${PRELOAD_KERNEL:-test}) and its module tools:"
@@ -37,7 +41,7 @@ run "rmmod pl_d"
 run "rmmod pl_c && rmmod pl_d && echo 'pl_c gone, then pl_d removed'"
 
 step "A bad line is refused and the list stays as it was:"
-run "echo 'pl_c pl_d' > /proc/preload/deps"
+run "echo 'pl_c pl_d' | dd of=/proc/preload/deps 2>&1 | head -n1"
 kernel_says 'preload'
 run "cat /proc/preload/deps"
 
