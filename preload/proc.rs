@@ -67,19 +67,23 @@ impl Writer {
     }
 
     /// Handles the close: makes what was written the live list, unless a
-    /// write failed or the last, unterminated line is bad.
+    /// write failed or the last, unterminated line turns out bad (it was
+    /// still incomplete, like `a` without its `:`), which is counted.
     pub(crate) fn commit(self: Pin<KBox<Self>>, state: &State) {
         let Some(builder) = self.inner.lock().builder.take() else {
             return;
         };
         match builder.finish() {
             Ok(table) => {
-                if state.replace_table(table).is_err() {
-                    pr_err!("/proc/preload/deps: out of memory; the list is unchanged\n");
+                if state.replace_table(table).is_ok() {
+                    return;
                 }
+                pr_err!("/proc/preload/deps: out of memory; the list is unchanged\n");
             }
             Err(e) => pr_err!("/proc/preload/deps: {e}; the list is unchanged\n"),
         }
+        // `close()` cannot fail: this counter is how a writer can tell.
+        state.stats.closes_refused.inc();
     }
 }
 

@@ -35,6 +35,9 @@ pub(crate) struct Stats {
     pub(crate) deps_present: Counter,
     /// Loads preload refused, and optional dependencies that failed to load.
     pub(crate) failures: Counter,
+    /// Lists written to `/proc/preload/deps` that were refused only at
+    /// `close()`, which cannot report it.
+    pub(crate) closes_refused: Counter,
 }
 
 impl Stats {
@@ -46,6 +49,7 @@ impl Stats {
             deps_loaded: Counter::new(),
             deps_present: Counter::new(),
             failures: Counter::new(),
+            closes_refused: Counter::new(),
         }
     }
 
@@ -56,5 +60,6 @@ impl Stats {
         seq_print!(m, "deps_loaded {}\n", self.deps_loaded.get());
         seq_print!(m, "deps_present {}\n", self.deps_present.get());
         seq_print!(m, "failures {}\n", self.failures.get());
+        seq_print!(m, "closes_refused {}\n", self.closes_refused.get());
     }
 }

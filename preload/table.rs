@@ -98,7 +98,8 @@ impl Builder {
     }
 
     /// Adds the complete lines in `text`; a trailing partial line is kept
-    /// for the next call.
+    /// for the next call, and refused now if nothing that may follow can
+    /// make it valid.
     pub(crate) fn add(&mut self, text: &[u8]) -> Result<(), BuildError> {
         let Builder {
             splitter,
@@ -107,7 +108,13 @@ impl Builder {
         } = self;
         splitter
             .feed(text, |_, line| add_line(edges, next_seq, line))
-            .map_err(|(line, e)| e.at(line))
+            .map_err(|(line, e)| e.at(line))?;
+        match splitter.unfinished() {
+            Some((line, start)) => {
+                deps::check_line_start(start).map_err(|e| BuildError::Line(line, e))
+            }
+            None => Ok(()),
+        }
     }
 
     /// Adds the last line if the text did not end with a newline, checks

@@ -13,9 +13,9 @@ ko() { echo "$MODDIR/$1.ko"; }
 check() {
     desc=$1; shift
     if "$@" >/tmp/check.out 2>&1; then
-        echo "  pass: $desc"
+        printf "  pass: %s\n" "$desc"
     else
-        echo "  FAIL: $desc"; sed 's/^/    | /' /tmp/check.out
+        printf "  FAIL: %s\n" "$desc"; sed 's/^/    | /' /tmp/check.out
         failures=$((failures + 1))
     fi
 }
@@ -24,10 +24,10 @@ check() {
 refuse() {
     desc=$1; shift
     if "$@" >/tmp/check.out 2>&1; then
-        echo "  FAIL: $desc (it succeeded)"; sed 's/^/    | /' /tmp/check.out
+        printf "  FAIL: %s (it succeeded)\n" "$desc"; sed 's/^/    | /' /tmp/check.out
         failures=$((failures + 1))
     else
-        echo "  pass: $desc"
+        printf "  pass: %s\n" "$desc"
     fi
 }
 

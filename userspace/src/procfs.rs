@@ -70,24 +70,44 @@ impl Proc {
     }
 
     /// Replaces the live list with `text` in one update: one open, the
-    /// writes, one close. The kernel refuses a bad list and keeps the old one.
+    /// writes, one close. The kernel refuses a bad list and keeps the old one;
+    /// a list it refuses only at the close is seen in its `closes_refused`.
     pub fn write_deps(&self, text: &str) -> Result<(), Error> {
         let path = self.deps_path();
+        let refused = |why: &str| {
+            Error::new(
+                Exit::Kernel,
+                format!(
+                    "{}: the kernel refused the list{why} (its log says why)",
+                    path.display()
+                ),
+            )
+        };
+        let refused_before = self.closes_refused();
         let mut file = fs::OpenOptions::new()
             .write(true)
             .truncate(true)
             .open(&path)
             .map_err(|e| Error::io("cannot open the live list for writing", &path, &e))?;
-        file.write_all(text.as_bytes()).map_err(|e| match e.kind() {
-            io::ErrorKind::InvalidInput => Error::new(
-                Exit::Kernel,
-                format!(
-                    "{}: the kernel refused the list (its log says why)",
-                    path.display()
-                ),
-            ),
-            _ => Error::io("cannot write the live list", &path, &e),
-        })
+        file.write_all(text.as_bytes())
+            .map_err(|e| match e.kind() {
+                io::ErrorKind::InvalidInput => refused(""),
+                _ => Error::io("cannot write the live list", &path, &e),
+            })?;
+        drop(file);
+        match (refused_before, self.closes_refused()) {
+            (Some(before), Some(after)) if after > before => Err(refused(" when it was closed")),
+            _ => Ok(()),
+        }
+    }
+
+    /// The `closes_refused` counter, if this preload has it.
+    fn closes_refused(&self) -> Option<u64> {
+        let stats = self.read_stats().ok()?;
+        stats
+            .into_iter()
+            .find(|(name, _)| name == "closes_refused")
+            .map(|(_, value)| value)
     }
 
     /// Reads preload's counters as `(name, value)` pairs in file order.

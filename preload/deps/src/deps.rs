@@ -240,9 +240,28 @@ impl fmt::Debug for Deps<'_> {
 /// The whole line is validated here (every name, the number of dependencies
 /// and self-dependencies), so the returned [`Deps`] cannot fail.
 pub fn parse_line(line: &[u8]) -> Result<Line<'_>, Error> {
+    parse(line, false)
+}
+
+/// Checks the start of a line whose end has not arrived yet: fails, with the
+/// error the line will have, only if nothing that may follow can make it a
+/// valid line. `a` (waiting for its `:`), `a: ?` and `a: a` (the last name may
+/// grow) pass; `a?`, `a: b?`, a name past [`NAME_MAX`] bytes or `a: a ` fail.
+pub fn check_line_start(start: &[u8]) -> Result<(), Error> {
+    // After a final `\r`, only the newline can make a valid line.
+    let unfinished = start.last() != Some(&b'\r');
+    parse(start, unfinished).map(|_| ())
+}
+
+/// Parses a line; if it is `unfinished`, what more bytes could still fix
+/// (a missing `:`, a last name that is empty or the consumer's) is no error.
+fn parse(line: &[u8], unfinished: bool) -> Result<Line<'_>, Error> {
     if line.len() > LINE_MAX {
         return Err(Error::LineTooLong);
     }
+    let can_grow = unfinished && line.len() < LINE_MAX;
+    // Whether the last word may still grow: nothing ended it yet.
+    let open_end = can_grow && line.last().is_some_and(|&b| !is_blank(b));
     let line = trim(line.strip_suffix(b"\r").unwrap_or(line));
     if matches!(line.first(), None | Some(b'#')) {
         return Ok(Line::Empty);
@@ -253,16 +272,29 @@ pub fn parse_line(line: &[u8]) -> Result<Line<'_>, Error> {
         .unwrap_or(line.len());
     let (raw_consumer, rest) = line.split_at(name_end);
     let consumer = Name::new(raw_consumer)?;
-    let deps = trim_start(rest)
-        .strip_prefix(b":")
-        .ok_or(Error::MissingColon)?;
+    let Some(deps) = trim_start(rest).strip_prefix(b":") else {
+        // A start like `a` or `a ` waits for its `:` (and has no entry yet).
+        return match rest.iter().all(|&b| is_blank(b)) && can_grow {
+            true => Ok(Line::Empty),
+            false => Err(Error::MissingColon),
+        };
+    };
 
     let mut words = deps;
     let mut count = 0;
     while let Some(word) = next_word(&mut words) {
-        let dep = parse_dep(word)?;
-        if dep.name == consumer {
-            return Err(Error::SelfDependency(consumer));
+        let open = open_end && words.is_empty();
+        match parse_dep(word) {
+            // `a: a` may still become `a: ab`.
+            Ok(dep) if dep.name == consumer => {
+                if !(open && dep.name.as_bytes().len() < NAME_MAX) {
+                    return Err(Error::SelfDependency(consumer));
+                }
+            }
+            Err(Error::EmptyOptional) if open => {}
+            result => {
+                result?;
+            }
         }
         count += 1;
         if count > DEPS_PER_LINE_MAX {
@@ -429,6 +461,16 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> LineSplitter<B> {
             result.map_err(|e| (line_no, e))?;
         }
         Ok(())
+    }
+
+    /// The line that has started in the input so far but not ended, with its
+    /// number; `None` if there is none or it was already refused as too long.
+    pub fn unfinished(&self) -> Option<(usize, &[u8])> {
+        if self.len == 0 || self.overflow {
+            return None;
+        }
+        let start = self.buf.as_ref().get(..self.len).unwrap_or_default();
+        Some((self.line_no.saturating_add(1), start))
     }
 
     /// Delivers the last line if the input did not end with a newline, and

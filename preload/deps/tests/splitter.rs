@@ -166,6 +166,24 @@ fn too_long_line_is_reported_before_its_newline() {
 }
 
 #[test]
+fn unfinished_shows_the_started_line_with_its_number() {
+    let mut splitter = LineSplitter::new();
+    let mut f = |_: usize, _: &[u8]| Ok::<(), Error>(());
+    assert_eq!(splitter.unfinished(), None);
+    splitter.feed(b"a: b\nc: ", &mut f).unwrap();
+    assert_eq!(splitter.unfinished(), Some((2, &b"c: "[..])));
+    splitter.feed(b"d", &mut f).unwrap();
+    assert_eq!(splitter.unfinished(), Some((2, &b"c: d"[..])));
+    splitter.feed(b"\n", &mut f).unwrap();
+    assert_eq!(splitter.unfinished(), None);
+    // A line refused as too long is not shown while it is skipped.
+    splitter.feed(&vec![b'x'; LINE_MAX + 1], &mut f).unwrap_err();
+    assert_eq!(splitter.unfinished(), None);
+    splitter.feed(b"x\ne", &mut f).unwrap();
+    assert_eq!(splitter.unfinished(), Some((4, &b"e"[..])));
+}
+
+#[test]
 fn too_long_line_is_skipped_if_feeding_goes_on() {
     let mut splitter = LineSplitter::new();
     let mut lines = Vec::new();
