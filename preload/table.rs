@@ -84,6 +84,10 @@ pub(crate) struct Builder {
     splitter: LineSplitter<Carry>,
     edges: KVVec<Edge>,
     next_seq: u32,
+    /// The first `seq` not checked yet.
+    checked_seq: u32,
+    /// The cycle search's marks, one per edge: all zero between checks.
+    scratch: KVVec<u32>,
 }
 
 impl Builder {
@@ -94,6 +98,8 @@ impl Builder {
             splitter: LineSplitter::with_buffer(Carry(carry)),
             edges: KVVec::new(),
             next_seq: 0,
+            checked_seq: 0,
+            scratch: KVVec::new(),
         })
     }
 
@@ -105,6 +111,7 @@ impl Builder {
             splitter,
             edges,
             next_seq,
+            ..
         } = self;
         splitter
             .feed(text, |_, line| add_line(edges, next_seq, line))
@@ -124,6 +131,7 @@ impl Builder {
             splitter,
             edges,
             next_seq,
+            ..
         } = &mut self;
         splitter
             .finish(|_, line| add_line(edges, next_seq, line))
@@ -133,15 +141,19 @@ impl Builder {
     }
 
     /// Merges what was added so far and refuses cycles and oversized lists.
+    /// The list had no cycle at the last check, so a new one goes through a
+    /// consumer given a new pair since: the search starts from those only.
     pub(crate) fn check(&mut self) -> Result<(), BuildError> {
         let merged = deps::merge(&mut self.edges);
         self.edges.truncate(merged);
         if merged > ENTRIES_MAX {
             return Err(BuildError::TooMany);
         }
-        let mut scratch = KVVec::new();
-        scratch.resize(merged, 0u32, GFP_KERNEL)?;
-        match List::new(&self.edges).find_cycle(&mut scratch) {
+        self.scratch.resize(merged, 0u32, GFP_KERNEL)?;
+        let since = core::mem::replace(&mut self.checked_seq, self.next_seq);
+        let edges = &self.edges;
+        let roots = edges.iter().filter(move |e| e.seq >= since).map(|e| e.consumer);
+        match List::new(edges).find_cycle_from(roots, &mut self.scratch) {
             Ok(Some(cycle)) => Err(cycle_error(&cycle)),
             Ok(None) => Ok(()),
             // Only a too-small scratch buffer fails, and it is sized above.

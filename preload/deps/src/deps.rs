@@ -567,6 +567,23 @@ pub fn merge(edges: &mut [Edge]) -> usize {
 const DONE: u32 = u32::MAX;
 const ROOT: u32 = u32::MAX - 1;
 
+/// What marks a node not visited yet and one whose search is over: a search
+/// goes from 0 to `DONE`, and a second one over the same nodes back to 0.
+#[derive(Clone, Copy)]
+struct Marks {
+    fresh: u32,
+    done: u32,
+}
+
+const SEARCH: Marks = Marks {
+    fresh: 0,
+    done: DONE,
+};
+const UNMARK: Marks = Marks {
+    fresh: DONE,
+    done: 0,
+};
+
 /// A read-only view of a merged edge list, sorted as [`merge`] leaves it.
 ///
 /// A module is a node of the dependency graph if it is a consumer; it is
@@ -611,6 +628,28 @@ impl<'a> List<'a> {
     where
         'a: 's,
     {
+        let slots = scratch
+            .get_mut(..self.edges.len())
+            .ok_or(Error::ScratchTooSmall)?;
+        slots.fill(0);
+        self.find_cycle_from(self.consumers().map(|(consumer, _)| consumer), slots)
+    }
+
+    /// Like [`List::find_cycle`], but searches only from the consumers in
+    /// `roots`: when only their edges are new in a list that had no cycle,
+    /// any cycle goes through one of them. It visits only what they reach.
+    ///
+    /// `scratch` must hold zeros where the search may go (a new buffer of
+    /// zeros, or one this function returned no cycle from): it is left so,
+    /// unless a cycle is found, which is then described there.
+    pub fn find_cycle_from<'s>(
+        &self,
+        roots: impl Iterator<Item = Name> + Clone,
+        scratch: &'s mut [u32],
+    ) -> Result<Option<Cycle<'s>>, Error>
+    where
+        'a: 's,
+    {
         let edges = self.edges;
         // Edge indexes plus one must stay below the marks.
         if edges.len() >= ROOT as usize {
@@ -619,11 +658,9 @@ impl<'a> List<'a> {
         let slots = scratch
             .get_mut(..edges.len())
             .ok_or(Error::ScratchTooSmall)?;
-        slots.fill(0);
-        let mut root = 0;
-        while let Some(first) = edges.get(root) {
-            if slot(slots, root) == 0 {
-                if let Some((start, len)) = search_from(edges, slots, root) {
+        for root in roots.clone().filter_map(|name| find_node(edges, &name)) {
+            if slot(slots, root) == SEARCH.fresh {
+                if let Some((start, len)) = search_from(edges, slots, root, SEARCH) {
                     return Ok(Some(Cycle(CycleEdges {
                         edges,
                         next: slots,
@@ -632,11 +669,12 @@ impl<'a> List<'a> {
                     })));
                 }
             }
-            let rest = edges.get(root..).unwrap_or_default();
-            root += rest
-                .iter()
-                .position(|e| e.consumer != first.consumer)
-                .unwrap_or(rest.len());
+        }
+        // No cycle: every node visited is done. Visit them again to unmark them.
+        for root in roots.filter_map(|name| find_node(edges, &name)) {
+            if slot(slots, root) == UNMARK.fresh {
+                search_from(edges, slots, root, UNMARK);
+            }
         }
         Ok(None)
     }
@@ -682,7 +720,12 @@ fn find_node(edges: &[Edge], name: &Name) -> Option<usize> {
 
 /// Runs the depth-first search from the unvisited node `root`, and returns
 /// the start node and length of the first cycle found.
-fn search_from(edges: &[Edge], slots: &mut [u32], root: usize) -> Option<(usize, usize)> {
+fn search_from(
+    edges: &[Edge],
+    slots: &mut [u32],
+    root: usize,
+    marks: Marks,
+) -> Option<(usize, usize)> {
     set_slot(slots, root, ROOT);
     // The node on top of the DFS path, and the index of its next edge.
     let mut node = root;
@@ -691,13 +734,13 @@ fn search_from(edges: &[Edge], slots: &mut [u32], root: usize) -> Option<(usize,
         let name = edges.get(node)?.consumer;
         match edges.get(cursor).filter(|e| e.consumer == name) {
             Some(edge) => match find_node(edges, &edge.dep) {
-                Some(next) if slot(slots, next) == 0 => {
+                Some(next) if slot(slots, next) == marks.fresh => {
                     // This never saturates: `find_cycle` checked the length.
                     set_slot(slots, next, u32::try_from(cursor + 1).unwrap_or(DONE));
                     node = next;
                     cursor = next;
                 }
-                Some(next) if slot(slots, next) != DONE => {
+                Some(next) if slot(slots, next) != marks.done => {
                     return Some(close_cycle(edges, slots, node, cursor, next));
                 }
                 _ => cursor += 1,
@@ -705,7 +748,7 @@ fn search_from(edges: &[Edge], slots: &mut [u32], root: usize) -> Option<(usize,
             None => {
                 // All edges of `node` are done: go back to the node before it.
                 let entry = slot(slots, node);
-                set_slot(slots, node, DONE);
+                set_slot(slots, node, marks.done);
                 if entry == 0 || entry >= ROOT {
                     return None;
                 }
