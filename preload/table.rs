@@ -80,12 +80,18 @@ impl From<AllocError> for BuildError {
 
 /// Collects text fed in arbitrary pieces and checks it, piece by piece, so
 /// that the `write()` carrying a bad line or closing a cycle is refused.
+///
+/// A check costs about the size of what was added since the last one: the
+/// new edges are merged into the list so far, which is not sorted again,
+/// and the cycle search starts from the consumers given new pairs (the list
+/// had no cycle before, so a new one goes through one of them).
 pub(crate) struct Builder {
     splitter: LineSplitter<Carry>,
+    /// The list checked so far, merged.
     edges: KVVec<Edge>,
+    /// The edges added since the last check.
+    batch: KVVec<Edge>,
     next_seq: u32,
-    /// The first `seq` not checked yet.
-    checked_seq: u32,
     /// The cycle search's marks, one per edge: all zero between checks.
     scratch: KVVec<u32>,
 }
@@ -97,8 +103,8 @@ impl Builder {
         Ok(Builder {
             splitter: LineSplitter::with_buffer(Carry(carry)),
             edges: KVVec::new(),
+            batch: KVVec::new(),
             next_seq: 0,
-            checked_seq: 0,
             scratch: KVVec::new(),
         })
     }
@@ -109,12 +115,12 @@ impl Builder {
     pub(crate) fn add(&mut self, text: &[u8]) -> Result<(), BuildError> {
         let Builder {
             splitter,
-            edges,
+            batch,
             next_seq,
             ..
         } = self;
         splitter
-            .feed(text, |_, line| add_line(edges, next_seq, line))
+            .feed(text, |_, line| add_line(batch, next_seq, line))
             .map_err(|(line, e)| e.at(line))?;
         match splitter.unfinished() {
             Some((line, start)) => {
@@ -129,36 +135,42 @@ impl Builder {
     pub(crate) fn finish(mut self) -> Result<Table, BuildError> {
         let Builder {
             splitter,
-            edges,
+            batch,
             next_seq,
             ..
         } = &mut self;
         splitter
-            .finish(|_, line| add_line(edges, next_seq, line))
+            .finish(|_, line| add_line(batch, next_seq, line))
             .map_err(|(line, e)| e.at(line))?;
         self.check()?;
         Ok(Table { edges: self.edges })
     }
 
-    /// Merges what was added so far and refuses cycles and oversized lists.
-    /// The list had no cycle at the last check, so a new one goes through a
-    /// consumer given a new pair since: the search starts from those only.
+    /// Merges what was added since the last check into the list and refuses
+    /// cycles and oversized lists.
     pub(crate) fn check(&mut self) -> Result<(), BuildError> {
-        let merged = deps::merge(&mut self.edges);
-        self.edges.truncate(merged);
-        if merged > ENTRIES_MAX {
+        let Some(&filler) = self.batch.first() else {
+            return Ok(());
+        };
+        let base = self.edges.len();
+        self.edges
+            .resize(base + self.batch.len(), filler, GFP_KERNEL)?;
+        let len = deps::merge_into(&mut self.edges, base, &mut self.batch);
+        self.edges.truncate(len);
+        if len > ENTRIES_MAX {
             return Err(BuildError::TooMany);
         }
-        self.scratch.resize(merged, 0u32, GFP_KERNEL)?;
-        let since = core::mem::replace(&mut self.checked_seq, self.next_seq);
-        let edges = &self.edges;
-        let roots = edges.iter().filter(move |e| e.seq >= since).map(|e| e.consumer);
-        match List::new(edges).find_cycle_from(roots, &mut self.scratch) {
+        self.scratch.resize(len, 0u32, GFP_KERNEL)?;
+        let added = self.batch.get(..len - base).unwrap_or_default();
+        let roots = added.iter().map(|edge| edge.consumer);
+        let result = match List::new(&self.edges).find_cycle_from(roots, &mut self.scratch) {
             Ok(Some(cycle)) => Err(cycle_error(&cycle)),
             Ok(None) => Ok(()),
             // Only a too-small scratch buffer fails, and it is sized above.
             Err(_) => Err(BuildError::NoMemory),
-        }
+        };
+        self.batch.clear();
+        result
     }
 }
 
@@ -198,9 +210,9 @@ impl LineError {
     }
 }
 
-fn add_line(edges: &mut KVVec<Edge>, next_seq: &mut u32, line: &[u8]) -> Result<(), LineError> {
+fn add_line(batch: &mut KVVec<Edge>, next_seq: &mut u32, line: &[u8]) -> Result<(), LineError> {
     deps::parse_line(line)?.for_each_edge(next_seq, |edge| {
-        edges
+        batch
             .push(edge, GFP_KERNEL)
             .map_err(|_| LineError::NoMemory)
     })

@@ -562,6 +562,64 @@ pub fn merge(edges: &mut [Edge]) -> usize {
     len
 }
 
+/// Merges `batch`, edges written after all of `merged[..base_len]`, into
+/// that merged list, and returns the new length of `merged` (the caller
+/// truncates). `merged` must have room for the whole batch after `base_len`;
+/// what it holds there does not matter.
+///
+/// The result is what [`merge`] of all the edges gives, without sorting the
+/// list again: the batch is merged on its own, a pair the list has already
+/// only updates its `optional`, and the new pairs, which `batch` is left
+/// holding at its front, are merged in from the back. That moves the edges
+/// that sort after the first new one, once.
+pub fn merge_into(merged: &mut [Edge], base_len: usize, batch: &mut [Edge]) -> usize {
+    let batch_len = merge(batch);
+    let base_len = base_len.min(merged.len());
+    let mut new = 0;
+    for read in 0..batch_len {
+        let Some(&edge) = batch.get(read) else {
+            break;
+        };
+        let base = merged.get_mut(..base_len).unwrap_or_default();
+        let start = base.partition_point(|e| e.consumer < edge.consumer);
+        let known = base
+            .get_mut(start..)
+            .unwrap_or_default()
+            .iter_mut()
+            .take_while(|e| e.consumer == edge.consumer)
+            .find(|e| e.dep == edge.dep);
+        match known {
+            Some(known) => known.optional &= edge.optional,
+            None => {
+                if let Some(slot) = batch.get_mut(new) {
+                    *slot = edge;
+                }
+                new += 1;
+            }
+        }
+    }
+    // From the back: within a consumer, the new pairs come after the old.
+    let len = (base_len + new).min(merged.len());
+    let (mut old, mut add) = (base_len, len - base_len);
+    while let Some(next) = add.checked_sub(1).and_then(|i| batch.get(i)).copied() {
+        let older = old.checked_sub(1).and_then(|i| merged.get(i)).copied();
+        let edge = match older {
+            Some(o) if o.consumer > next.consumer => {
+                old -= 1;
+                o
+            }
+            _ => {
+                add -= 1;
+                next
+            }
+        };
+        if let Some(slot) = merged.get_mut(old + add) {
+            *slot = edge;
+        }
+    }
+    len
+}
+
 // Marks in the scratch buffer of `find_cycle`, which otherwise holds for each
 // module on the DFS path the index of the edge it was reached by, plus one.
 const DONE: u32 = u32::MAX;
