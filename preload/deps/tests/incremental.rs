@@ -74,7 +74,7 @@ fn random_writes_agree_with_whole_searches() {
     random_writes(&many, 100, 30, 60, 0);
 }
 
-/// `lists` lists of up to `writes` writes of up to `per_write` random edges
+/// `lists` lists of up to `writes_max` writes of up to `per_write` random edges
 /// over `names`; at least `min_cycles` of the lists must meet a cycle.
 fn random_writes(
     names: &[String],
