@@ -570,8 +570,8 @@ pub fn merge(edges: &mut [Edge]) -> usize {
 /// The result is what [`merge`] of all the edges gives, without sorting the
 /// list again: the batch is merged on its own, a pair the list has already
 /// only updates its `optional`, and the new pairs, which `batch` is left
-/// holding at its front, are merged in from the back. That moves the edges
-/// that sort after the first new one, once.
+/// holding at its front, are merged in from the back, a binary search and a
+/// block move each. The edges that sort after the first new one move once.
 pub fn merge_into(merged: &mut [Edge], base_len: usize, batch: &mut [Edge]) -> usize {
     let batch_len = merge(batch);
     let base_len = base_len.min(merged.len());
@@ -599,22 +599,19 @@ pub fn merge_into(merged: &mut [Edge], base_len: usize, batch: &mut [Edge]) -> u
         }
     }
     // From the back: within a consumer, the new pairs come after the old.
+    // The old edges that sort after the next new one move up in one block.
     let len = (base_len + new).min(merged.len());
     let (mut old, mut add) = (base_len, len - base_len);
     while let Some(next) = add.checked_sub(1).and_then(|i| batch.get(i)).copied() {
-        let older = old.checked_sub(1).and_then(|i| merged.get(i)).copied();
-        let edge = match older {
-            Some(o) if o.consumer > next.consumer => {
-                old -= 1;
-                o
-            }
-            _ => {
-                add -= 1;
-                next
-            }
-        };
+        let before = merged.get(..old).unwrap_or_default();
+        let at = before.partition_point(|e| e.consumer <= next.consumer);
+        if let Some(window) = merged.get_mut(at..old + add) {
+            window.copy_within(..old - at, add);
+        }
+        old = at;
+        add -= 1;
         if let Some(slot) = merged.get_mut(old + add) {
-            *slot = edge;
+            *slot = next;
         }
     }
     len
