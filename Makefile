@@ -2,17 +2,18 @@
 # needs (Debian packages, bindgen, the kernel source) on first use.
 #   make demo        QEMU demo of preload in action (the main job)
 #   make test        host unit tests + QEMU boot tests; ends "N passed, N failed"
-#   make bench       load cost of preload, and interposed vs direct calls, as ratios
+#   make bench       load cost of preload, interposed vs direct calls, list writes
 #   make kernel      build (or reuse) the flavor's kernel tree
 #   make modules     build the modules for the flavor (or KDIR) into build/
 #   make ext M=DIR   build your own module directory for the flavor's kernel
 #   make print-kdir  print the flavor's kernel build directory
 #   make qemu        interactive shell in the flavor's guest
-# The kernel flavor: PRELOAD_KERNEL=test (default: the project's own test
-# kernel) or PRELOAD_KERNEL=debian (Debian's own 7.3 kernel).
 #   make userspace   build preloadctl (target/release/preloadctl)
 #   make install     install preloadctl, its systemd unit, the modules-load.d
 #                    snippet and an example /etc/preload.conf (DESTDIR, PREFIX)
+# The kernel flavor: PRELOAD_KERNEL=test (default: the project's own test
+# kernel) or PRELOAD_KERNEL=debian (Debian's own 7.3 kernel); make test
+# runs the guest suite on both.
 KDIR ?=
 DESTDIR ?=
 PREFIX ?= /usr/local
