@@ -274,10 +274,10 @@ fn parse(line: &[u8], unfinished: bool) -> Result<Line<'_>, Error> {
     let consumer = Name::new(raw_consumer)?;
     let Some(deps) = trim_start(rest).strip_prefix(b":") else {
         // A start like `a` or `a ` waits for its `:` (and has no entry yet).
-        return match rest.iter().all(|&b| is_blank(b)) && can_grow {
-            true => Ok(Line::Empty),
-            false => Err(Error::MissingColon),
-        };
+        if can_grow && rest.iter().all(|&b| is_blank(b)) {
+            return Ok(Line::Empty);
+        }
+        return Err(Error::MissingColon);
     };
 
     let mut words = deps;
