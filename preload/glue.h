@@ -56,6 +56,7 @@ const char *preload_config_path(bool *chosen);
 void preload_modules_dep_path(char *buf, size_t len);
 ssize_t preload_read_file(const char *path, void **buf, size_t max);
 void preload_free_file(void *buf);
+bool preload_log_refusal(void);
 
 /* Rust callbacks (sys.rs) */
 int preload_rust_before_bind(const void *ctx, const struct preload_image *image,

@@ -9,9 +9,9 @@ use crate::sys::{self, ComingModule, LoadingImage, ModuleState};
 use crate::table::TextBuf;
 use crate::{modules_dep, State};
 use core::fmt::Write;
-use kernel::new_mutex;
+use kernel::{new_condvar, new_mutex};
 use kernel::prelude::*;
-use kernel::sync::Mutex;
+use kernel::sync::{CondVar, Mutex};
 use kernel::time::{delay::fsleep, Delta};
 
 /// How long to wait for a dependency that another task is still loading.
@@ -174,6 +174,9 @@ fn link_deps(state: &State, module: &ComingModule, name: &[u8]) -> Result {
 pub(crate) struct InFlight {
     #[pin]
     entries: Mutex<KVec<Waiter>>,
+    /// Notified each time a load leaves the set.
+    #[pin]
+    left: CondVar,
 }
 
 #[derive(Clone, Copy)]
@@ -186,30 +189,33 @@ struct Waiter {
 impl InFlight {
     /// No loads in flight.
     pub(crate) fn new() -> impl PinInit<Self> {
-        pin_init!(InFlight { entries <- new_mutex!(KVec::new()) })
+        pin_init!(InFlight {
+            entries <- new_mutex!(KVec::new()),
+            left <- new_condvar!(),
+        })
     }
 
-    /// Records that `consumer` is loading its dependencies. Fails if another
-    /// load of `consumer` is already waiting for a dependency: from the
-    /// modprobe that wait started, that is a cycle; from anywhere else, a
-    /// concurrent load, refused rather than risk waiting for itself.
+    /// Records that `consumer` is loading its dependencies. If another load
+    /// of `consumer` is already doing so, a modprobe the kernel started
+    /// while that load waits for a dependency is a cycle and fails; any
+    /// other load waits until the first one is through its dependencies, as
+    /// the kernel itself makes a second load wait for the first, and then
+    /// goes on (the loader then finds `consumer` loaded: "already loaded").
     fn enter(&self, consumer: Name) -> Result<InFlightEntry<'_>> {
         let mut entries = self.entries.lock();
-        if entries
+        let waiting = entries
             .iter()
-            .any(|w| w.consumer == consumer && w.waiting_for.is_some())
-        {
+            .any(|w| w.consumer == consumer && w.waiting_for.is_some());
+        if waiting && sys::spawned_by_kernel() {
             let chain = waiting_chain(&entries, consumer);
             let chain = core::str::from_utf8(&chain).unwrap_or("?");
-            if sys::spawned_by_kernel() {
-                pr_err!("dependency cycle while loading: {chain}\n");
-                return Err(ELOOP);
+            pr_err!("dependency cycle while loading: {chain}\n");
+            return Err(ELOOP);
+        }
+        while entries.iter().any(|w| w.consumer == consumer) {
+            if self.left.wait_interruptible(&mut entries) {
+                return Err(ERESTARTSYS);
             }
-            pr_err!(
-                "{}: refusing a concurrent load while another one loads its dependencies ({chain})\n",
-                consumer.as_str()
-            );
-            return Err(EBUSY);
         }
         let id = entries.iter().map(|w| w.id).max().map_or(0, |id| id + 1);
         entries.push(
@@ -312,5 +318,6 @@ impl Drop for InFlightEntry<'_> {
         if let Some(i) = entries.iter().position(|w| w.id == self.id) {
             let _ = entries.remove(i);
         }
+        self.set.left.notify_all();
     }
 }

@@ -4,7 +4,7 @@
 //! open-write-close replaces it atomically, or not at all.
 
 use crate::table::{BuildError, Builder};
-use crate::{deps, State};
+use crate::{deps, sys, State};
 use core::fmt;
 use kernel::new_mutex;
 use kernel::prelude::*;
@@ -80,7 +80,7 @@ impl Writer {
                 }
                 pr_err!("/proc/preload/deps: out of memory; the list is unchanged\n");
             }
-            Err(e) => pr_err!("/proc/preload/deps: {e}; the list is unchanged\n"),
+            Err(e) => log_refusal(&e),
         }
         // `close()` cannot fail: this counter is how a writer can tell.
         state.stats.closes_refused.inc();
@@ -88,9 +88,15 @@ impl Writer {
 }
 
 fn refuse(builder: &mut Option<Builder>, e: BuildError) -> Error {
-    pr_err!("/proc/preload/deps: {e}; the list is unchanged\n");
+    log_refusal(&e);
     *builder = None;
     e.into()
+}
+
+fn log_refusal(e: &BuildError) {
+    if sys::log_refusal() {
+        pr_err!("/proc/preload/deps: {e}; the list is unchanged\n");
+    }
 }
 
 /// Prints the live list in the config grammar.

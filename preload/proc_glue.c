@@ -10,6 +10,7 @@
 #include <linux/fs.h>
 #include <linux/module.h>
 #include <linux/proc_fs.h>
+#include <linux/ratelimit.h>
 #include <linux/seq_file.h>
 #include <linux/utsname.h>
 #include <linux/vmalloc.h>
@@ -162,4 +163,18 @@ ssize_t preload_read_file(const char *path, void **buf, size_t max)
 void preload_free_file(void *buf)
 {
 	vfree(buf);
+}
+
+/*
+ * Whether a refused write may be logged now: any user with CAP_SYS_MODULE
+ * can write thousands of bad lists a second, and the log is not theirs to
+ * flood. The kernel's defaults: 10 messages per 5 seconds, then a count of
+ * what was suppressed.
+ */
+bool preload_log_refusal(void)
+{
+	static DEFINE_RATELIMIT_STATE(refusals, DEFAULT_RATELIMIT_INTERVAL,
+				      DEFAULT_RATELIMIT_BURST);
+
+	return __ratelimit(&refusals);
 }

@@ -34,6 +34,7 @@ mod glue {
             max: usize,
         ) -> isize;
         pub(super) fn preload_free_file(buf: *mut c_void);
+        pub(super) fn preload_log_refusal() -> bool;
         pub(super) fn preload_strict_interpose() -> bool;
         pub(super) fn preload_image_modinfo(image: *const c_void, len: *mut usize) -> *const c_char;
         pub(super) fn preload_image_symbol(
@@ -127,6 +128,13 @@ pub(crate) fn request_module(name: &Name) -> Result<c_int> {
 pub(crate) fn spawned_by_kernel() -> bool {
     // SAFETY: The glue function has no preconditions.
     unsafe { glue::preload_spawned_by_kernel() }
+}
+
+/// Whether a refused write may be logged now (the kernel's default rate
+/// limit: a writer must not flood the log).
+pub(crate) fn log_refusal() -> bool {
+    // SAFETY: The glue function has no preconditions.
+    unsafe { glue::preload_log_refusal() }
 }
 
 /// Finds the loader's `module_mutex`, which `link` takes.

@@ -32,6 +32,7 @@ KMAKE_VARS=(ARCH=x86_64 RUSTC="${RUSTC:-/usr/bin/rustc}" RUSTDOC="${RUSTDOC:-/us
 
 log() { echo "preload: $*" >&2; }
 die() { echo "preload: error: $*" >&2; exit 1; }
-# The static preloadctl that scripts/build-userspace makes for the guest.
+# The static binaries that scripts/build-userspace makes for the guest.
 PRELOADCTL_TARGET_DIR=$BUILD_DIR/userspace
 PRELOADCTL_STATIC=$PRELOADCTL_TARGET_DIR/x86_64-unknown-linux-gnu/release/preloadctl
+BAD_WRITES_STATIC=$PRELOADCTL_TARGET_DIR/x86_64-unknown-linux-gnu/release/bad-writes

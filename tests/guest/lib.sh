@@ -77,3 +77,21 @@ param_is() { [ "$(param "$1" "$2")" = "$3" ]; }
 bound_of() { awk -v n="$1" '$1 == n { sub("bound=", "", $2); print $2 }' $INTERPOSERS; }
 bound_is() { [ "$(bound_of "$1")" = "$2" ]; }
 refcnt_of() { cat "/sys/module/$1/refcnt"; }
+
+# Stress helpers. at_once N COMMAND...: starts N copies of COMMAND together
+# and waits for all; copy I (from 0, in $AT_ONCE_INDEX) leaves its output in
+# /tmp/at_once.I.out and its exit status in /tmp/at_once.I.status.
+at_once() {
+    n=$1; shift
+    rm -f /tmp/at_once.*
+    i=0
+    while [ $i -lt "$n" ]; do
+        ( export AT_ONCE_INDEX=$i; "$@" >/tmp/at_once.$i.out 2>&1; echo $? >/tmp/at_once.$i.status ) &
+        i=$((i + 1))
+    done
+    wait
+}
+# How many of the last at_once's copies exited with status $1.
+exited() { cat /tmp/at_once.*.status | grep -cx "$1"; }
+# The kernel log has exactly $2 lines matching $1.
+log_count_is() { [ "$(dmesg | grep -cE -- "$1")" -eq "$2" ]; }
