@@ -13,6 +13,10 @@ check "... over 10 000 of them" \
     [ "$(sed -n 's/^\([0-9]*\) malformed writes refused.*/\1/p' /tmp/exits.out)" -ge 10000 ]
 check "the live list is what it was" deps_are 'pl_a: pl_b ?pl_c\npl_d: pl_plain'
 check "the log was rate-limited, not flooded" [ "$(dmesg | grep -c '/proc/preload/deps: ')" -lt 1000 ]
+# The count of what was held back comes with the first message after the
+# 5-second interval.
+sleep 6
+refuse "one more bad write" set_deps 'pl_a?\n'
 check "... saying how much it held back" log_has 'preload_log_refusal: [0-9]+ callbacks suppressed'
 
 bad-writes --seed 8 --corpus /tmp/bad 300
