@@ -1,4 +1,4 @@
-# Stress: preload itself comes and goes 30 times while a consumer keeps
+# Stress: preload itself comes and goes 20 times while a consumer keeps
 # loading and three readers keep reading /proc/preload/*; then the
 # interposer is removed and loaded again and again while two bound consumers
 # come and go. No splat, no leaked reference, every bound load is bound right.
@@ -22,14 +22,14 @@ for file in deps stats interposers; do
 done
 cycles=0
 i=0
-while [ $i -lt 30 ]; do
+while [ $i -lt 20 ]; do
     start_preload && set_deps 'pl_c: pl_d\n' && rmmod preload && cycles=$((cycles + 1))
     i=$((i + 1))
 done
 touch /tmp/churn.done
 wait
 echo "  # reads while preload came and went: $(cat /tmp/reads.deps) deps, $(cat /tmp/reads.stats) stats, $(cat /tmp/reads.interposers) interposers"
-check "30 rounds of insmod preload, list write, rmmod preload" [ $cycles -eq 30 ]
+check "20 rounds of insmod preload, list write, rmmod preload" [ $cycles -eq 20 ]
 check "the readers read while preload was loaded" \
     [ "$(cat /tmp/reads.deps)" -gt 0 ] && [ "$(cat /tmp/reads.stats)" -gt 0 ]
 rmmod pl_c 2>/dev/null
@@ -61,14 +61,14 @@ caller_loop pl_caller_a &
 caller_loop pl_caller_b &
 removed=0
 i=0
-while [ $i -lt 60 ]; do
+while [ $i -lt 40 ]; do
     modprobe interposer 2>/dev/null
     rmmod interposer 2>/dev/null && removed=$((removed + 1))
     i=$((i + 1))
 done
 touch /tmp/churn.done
 wait
-echo "  # interposer removed $removed times in 60 tries; consumer loads: $(cat /tmp/loads.pl_caller_a) pl_caller_a, $(cat /tmp/loads.pl_caller_b) pl_caller_b"
+echo "  # interposer removed $removed times in 40 tries; consumer loads: $(cat /tmp/loads.pl_caller_a) pl_caller_a, $(cat /tmp/loads.pl_caller_b) pl_caller_b"
 check "the interposer was removed between consumers" [ $removed -gt 0 ]
 check "every pl_caller_a load was bound to the interposer" [ ! -s /tmp/unbound.pl_caller_a ]
 check "every pl_caller_b load was bound to the interposer" [ ! -s /tmp/unbound.pl_caller_b ]
