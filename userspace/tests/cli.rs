@@ -423,7 +423,9 @@ fn reload_refuses_before_touching_anything() {
 #[test]
 fn every_help_lists_the_exit_codes_and_usage_errors_exit_2() {
     let fake = Fake::new();
-    for command in ["check", "apply", "rollback", "reload", "status", "explain"] {
+    for command in [
+        "check", "apply", "rollback", "reload", "status", "explain", "abi",
+    ] {
         let run = fake.run(&[command, "--help"]);
         assert_eq!(run.code, 0);
         assert!(
@@ -458,4 +460,307 @@ fn the_example_config_checks() {
     let run = fake.run(&["check", "--strict", example]);
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(run.stdout, "ok (entries: 0, warnings: 0, files: 1)\n");
+}
+
+/// The recorded kernels of `tests/fixtures/abi` (see `src/abi/fixtures.rs`):
+/// a running 7.3.1 with a consumer, an interposer and the library they use,
+/// and a target 7.3.9 where one used symbol of each change class changed.
+fn abi_fixture() -> (Fake, Vec<String>) {
+    let fake = Fake::new();
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/abi");
+    fake.write("proc/sys/kernel/osrelease", "7.3.1\n");
+    fake.write("proc/preload/deps", "fix_consumer: fix_interposer\n");
+    let args = [
+        "--modules-dir".to_owned(),
+        format!("{fixtures}/lib/modules/7.3.1"),
+        "--sys-dir".to_owned(),
+        format!("{fixtures}/sys"),
+    ];
+    (fake, args.to_vec())
+}
+
+fn run_with(fake: &Fake, global: &[String], args: &[&str]) -> Run {
+    let mut all: Vec<&str> = global.iter().map(String::as_str).collect();
+    all.extend(args);
+    fake.run(&all)
+}
+
+#[test]
+fn abi_snapshot_records_exports_types_and_flags() {
+    let (fake, global) = abi_fixture();
+    let stable = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/abi/stable-7.3.1.list"
+    );
+    let run = run_with(
+        &fake,
+        &global,
+        &["abi", "snapshot", "--stable-list", stable],
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(
+        lines[..4],
+        [
+            "MODULE          ROLE        SYMBOL           EXPORTER  GPL  NAMESPACE  CRC         TYPE",
+            "fix_interposer  interposer  fix_lib_compute  fix_lib   no   -          -           int (int)",
+            "fix_interposer  interposer  fix_typed        vmlinux   no   -          0x77777777  int (int)",
+            "fix_consumer    consumer    _printk          vmlinux   no   -          0x11111111  int (const char *, ...)",
+        ]
+    );
+    assert!(run.stdout.contains(
+        "fix_consumer accepts redefinitions of (PRELOAD_INTERPOSABLE, strict mode): fix_lib_compute\n"
+    ));
+    let record: Value = serde_json::from_str(&fake.read("state/abi/7.3.1.json")).unwrap();
+    assert_eq!(record["format"], "preload-abi-record");
+    assert_eq!(record["version"], 1);
+    assert_eq!(record["kernel"]["release"], "7.3.1");
+    let consumer = &record["modules"][1];
+    assert_eq!(
+        consumer["interposers"],
+        serde_json::json!(["fix_interposer"])
+    );
+    assert_eq!(consumer["symbols"].as_array().unwrap().len(), 8);
+    assert_eq!(consumer["symbols"][0]["stable"], true);
+    assert_eq!(consumer["symbols"][1]["name"], "fix_crc");
+    assert_eq!(consumer["symbols"][1]["stable"], false);
+}
+
+#[test]
+fn abi_check_names_every_change_and_exits_6() {
+    let (fake, global) = abi_fixture();
+    assert_eq!(run_with(&fake, &global, &["abi", "snapshot"]).code, 0);
+    // The target is a release next to the running kernel's modules directory.
+    let run = run_with(&fake, &global, &["abi", "check", "--kernel", "7.3.9"]);
+    assert_eq!(run.code, 6, "{run:?}");
+    let rows: Vec<Vec<&str>> = run
+        .stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("MODULE"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("fix_consumer accepts"))
+        .map(|l| l.split_whitespace().take(6).collect())
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            [
+                "fix_interposer",
+                "interposer",
+                "fix_lib_compute",
+                "unknown",
+                "type",
+                "breaks"
+            ],
+            [
+                "fix_interposer",
+                "interposer",
+                "fix_typed",
+                "unknown",
+                "type",
+                "breaks"
+            ],
+            [
+                "fix_consumer",
+                "consumer",
+                "fix_crc",
+                "unknown",
+                "crc",
+                "breaks"
+            ],
+            [
+                "fix_consumer",
+                "consumer",
+                "fix_gpl",
+                "unknown",
+                "gpl-only",
+                "breaks"
+            ],
+            [
+                "fix_consumer",
+                "consumer",
+                "fix_lib_compute",
+                "unknown",
+                "type",
+                "breaks"
+            ],
+            [
+                "fix_consumer",
+                "consumer",
+                "fix_moved",
+                "unknown",
+                "module",
+                "warning"
+            ],
+            [
+                "fix_consumer",
+                "consumer",
+                "fix_ns",
+                "unknown",
+                "namespace",
+                "breaks"
+            ],
+            [
+                "fix_consumer",
+                "consumer",
+                "fix_removed",
+                "unknown",
+                "removed",
+                "breaks"
+            ],
+            [
+                "fix_consumer",
+                "consumer",
+                "fix_typed",
+                "unknown",
+                "type",
+                "breaks"
+            ],
+        ]
+    );
+    assert!(
+        run.stdout.contains("int (int) -> long int (int)"),
+        "{run:?}"
+    );
+    assert!(run.stdout.contains("0x55555555 -> 0x5555aaaa"));
+    assert!(run.stdout.contains("(none) -> FIX_NS"));
+    assert!(run.stdout.contains("fix_old -> fix_new"));
+    assert!(run.stdout.ends_with(
+        "verdict: breaks (8 breaking, 1 warnings, 0 info; 10 symbols of 2 modules checked)\n"
+    ));
+}
+
+#[test]
+fn abi_check_json_stable_list_and_report() {
+    let (fake, global) = abi_fixture();
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/abi");
+    let old = format!("{fixtures}/stable-7.3.1.list");
+    let new = format!("{fixtures}/stable-7.3.9.list");
+    assert_eq!(
+        run_with(&fake, &global, &["abi", "snapshot", "--stable-list", &old]).code,
+        0
+    );
+    let target = format!("{fixtures}/lib/modules/7.3.9");
+    let run = run_with(
+        &fake,
+        &global,
+        &[
+            "abi",
+            "check",
+            "--kernel",
+            &target,
+            "--stable-list",
+            &new,
+            "--json",
+            "--report",
+        ],
+    );
+    assert_eq!(run.code, 6, "{run:?}");
+    let json: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["verdict"], "breaks");
+    assert_eq!(json["target"]["release"], "7.3.9");
+    let findings = json["findings"].as_array().unwrap();
+    let newly: Vec<(&str, &str)> = findings
+        .iter()
+        .filter(|f| f["change"] == "newly-stable")
+        .map(|f| (f["module"].as_str().unwrap(), f["symbol"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        newly,
+        [
+            ("fix_interposer", "fix_typed"),
+            ("fix_consumer", "fix_typed")
+        ]
+    );
+    let typed = findings
+        .iter()
+        .find(|f| f["symbol"] == "fix_typed" && f["change"] == "type")
+        .unwrap();
+    assert_eq!(typed["class"], "stable");
+    assert_eq!(typed["detail"], "int (int) -> long int (int)");
+    assert_eq!(
+        json["modules"][1]["interposable"],
+        serde_json::json!(["fix_lib_compute"])
+    );
+
+    let report = fake.read("state/abi/REPORT");
+    assert!(report
+        .starts_with("# preloadctl abi check report, format 1\nverdict: breaks\nkernel: 7.3.9\n"));
+    let status = fake.run(&["status"]);
+    assert!(
+        status
+            .stdout
+            .contains("abi check      breaks for kernel 7.3.9 (8 breaking, 1 warnings) at "),
+        "{status:?}"
+    );
+    let status: Value = serde_json::from_str(&fake.run(&["status", "--json"]).stdout).unwrap();
+    assert_eq!(status["abi_check"]["verdict"], "breaks");
+    assert_eq!(status["abi_check"]["breaking"], 8);
+}
+
+#[test]
+fn abi_check_against_itself_finds_nothing() {
+    let (fake, global) = abi_fixture();
+    assert_eq!(run_with(&fake, &global, &["abi", "snapshot"]).code, 0);
+    let run = run_with(&fake, &global, &["abi", "check", "--kernel", "7.3.1"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("no changes\n"), "{run:?}");
+    assert!(run.stdout.ends_with(
+        "verdict: ok (0 breaking, 0 warnings, 0 info; 10 symbols of 2 modules checked)\n"
+    ));
+}
+
+#[test]
+fn abi_errors_say_what_is_missing() {
+    let (fake, global) = abi_fixture();
+    // No record and no Module.symvers for the running kernel.
+    let run = fake.run(&["abi", "snapshot"]);
+    assert_eq!(run.code, 5, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("Module.symvers: does not exist; the export information"),
+        "{run:?}"
+    );
+    let run = run_with(
+        &fake,
+        &global,
+        &["abi", "check", "--kernel", "9.9.9", "--report"],
+    );
+    assert_eq!(run.code, 5, "{run:?}");
+    assert!(run.stderr.contains("kernel 9.9.9: "), "{run:?}");
+    assert!(fake
+        .read("state/abi/REPORT")
+        .contains("verdict: error\nkernel: 9.9.9\n"));
+    fake.write("bad.list", "ok\n2bad\n");
+    let run = run_with(
+        &fake,
+        &global,
+        &[
+            "abi",
+            "check",
+            "--kernel",
+            "7.3.1",
+            "--stable-list",
+            "bad.list",
+        ],
+    );
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(
+        run.stderr_lines(),
+        [
+            "bad.list:2: not a symbol name: \"2bad\"",
+            "preloadctl: the stable list is invalid"
+        ]
+    );
+    fake.write(
+        "state/abi/7.3.1.json",
+        "{\"format\": \"preload-abi-record\", \"version\": 9}",
+    );
+    let run = run_with(&fake, &global, &["abi", "check", "--kernel", "7.3.1"]);
+    assert_eq!(run.code, 5, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("7.3.1.json: record version 9 is not supported"),
+        "{run:?}"
+    );
 }

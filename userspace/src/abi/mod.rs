@@ -12,6 +12,8 @@ mod btf;
 pub mod check;
 mod compare;
 mod elf;
+#[cfg(test)]
+mod fixtures;
 mod kernel;
 mod ko;
 mod record;
