@@ -764,3 +764,151 @@ fn abi_errors_say_what_is_missing() {
         "{run:?}"
     );
 }
+
+/// The project's real kernels: the test kernel (no BTF, no MODVERSIONS) and
+/// Debian's 7.3 (BTF, no MODVERSIONS), with the sample interposer and two
+/// consumers built for each. Ignored by default: CI has these only after
+/// the kernels and modules are built. Run it with
+/// `PRELOAD_ABI_TEST_KDIR=$(make -s print-kdir) cargo test -p preloadctl --test cli -- --ignored`
+/// (`PRELOAD_ABI_BUILD_DIR` defaults to the checkout's `build/`,
+/// `PRELOAD_CACHE` to `~/.cache/preload`).
+#[test]
+#[ignore = "needs the built test and Debian kernels and modules; see the comment"]
+fn abi_real_kernels_differ_exactly_in_the_return_thunk() {
+    let var = |name: &str| std::env::var(name).ok();
+    let test_kdir = PathBuf::from(var("PRELOAD_ABI_TEST_KDIR").expect("set PRELOAD_ABI_TEST_KDIR"));
+    let build = var("PRELOAD_ABI_BUILD_DIR").map_or_else(
+        || PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../build")),
+        PathBuf::from,
+    );
+    let cache = var("PRELOAD_CACHE").map_or_else(
+        || PathBuf::from(var("HOME").unwrap()).join(".cache/preload"),
+        PathBuf::from,
+    );
+    let chroot = fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("debian-trixie-")
+                && p.is_dir()
+        })
+        .expect("no Debian chroot in the cache");
+    let debian_kdir = chroot.join("usr/src/linux-headers-7.3.4+deb13-amd64");
+
+    let fake = Fake::new();
+    fake.write(
+        "proc/preload/deps",
+        "pl_caller_a: interposer\npl_caller_flagged: interposer\n",
+    );
+    // lib/modules/{debian,test}: each kernel's build/ and the modules built for it.
+    for (flavor, kdir) in [("debian", &debian_kdir), ("test", &test_kdir)] {
+        let dir = fake.path(&format!("lib/modules/{flavor}"));
+        fs::create_dir_all(dir.join("extra")).unwrap();
+        std::os::unix::fs::symlink(kdir, dir.join("build")).unwrap();
+        for module in [
+            "interposer/interposer",
+            "interposer/sample_lib",
+            "tests/pl_caller_a",
+            "tests/pl_caller_flagged",
+        ] {
+            let from = build.join(format!("{flavor}/modules/{module}.ko"));
+            let name = from.file_name().unwrap().to_owned();
+            fs::copy(&from, dir.join("extra").join(name))
+                .unwrap_or_else(|e| panic!("{}: {e}", from.display()));
+        }
+    }
+    // Debian's /sys/kernel/btf/vmlinux: the headers' vmlinux carries the same .BTF.
+    fs::create_dir_all(fake.path("sys/kernel/btf")).unwrap();
+    std::os::unix::fs::symlink(
+        debian_kdir.join("vmlinux"),
+        fake.path("sys/kernel/btf/vmlinux"),
+    )
+    .unwrap();
+    let sys = fake.path("sys").display().to_string();
+    let on = |flavor: &str| {
+        fake.write("proc/sys/kernel/osrelease", flavor);
+        let modules = fake
+            .path(&format!("lib/modules/{flavor}"))
+            .display()
+            .to_string();
+        vec![
+            "--modules-dir".to_owned(),
+            modules,
+            "--sys-dir".to_owned(),
+            sys.clone(),
+        ]
+    };
+
+    // Running Debian's kernel: the record has BTF types, from vmlinux and
+    // from sample_lib.ko's .BTF on its distilled .BTF.base.
+    let debian = on("debian");
+    let run = run_with(&fake, &debian, &["abi", "snapshot"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    for row in [
+        "interposer         interposer  _printk             vmlinux     no   -          -    int (const char *, ...)",
+        "interposer         interposer  sample_lib_compute  sample_lib  yes  -          -    int (int)",
+        "interposer         interposer  sample_lib_step     sample_lib  yes  -          -    long int (long int)",
+        "pl_caller_a        consumer    __x86_return_thunk  vmlinux     no   -          -    -",
+    ] {
+        assert!(run.stdout.contains(&format!("{row}\n")), "{row}\n{}", run.stdout);
+    }
+    // Against itself: nothing, types included.
+    let run = run_with(
+        &fake,
+        &debian,
+        &["abi", "check", "--kernel", "debian", "--json"],
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    let json: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["findings"], serde_json::json!([]));
+    // Against the test kernel: its tinyconfig has no return thunks
+    // (MITIGATION_RETHUNK), so __x86_return_thunk is not exported; every
+    // other symbol is the same, and there is no BTF to compare types with.
+    let run = run_with(
+        &fake,
+        &debian,
+        &["abi", "check", "--kernel", "test", "--json"],
+    );
+    assert_eq!(run.code, 6, "{run:?}");
+    let json: Value = serde_json::from_str(&run.stdout).unwrap();
+    let findings: Vec<(&str, &str, &str)> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["module"].as_str().unwrap(),
+                f["symbol"].as_str().unwrap(),
+                f["change"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        findings,
+        [
+            ("pl_caller_a", "__x86_return_thunk", "removed"),
+            ("pl_caller_flagged", "__x86_return_thunk", "removed"),
+        ]
+    );
+    assert!(json["target"]["notes"][0]
+        .as_str()
+        .unwrap()
+        .contains("has no .BTF section"));
+
+    // Running the test kernel: its modules do not use the thunk, and every
+    // symbol they use is on Debian's kernel as it was.
+    fs::remove_dir_all(fake.path("state")).unwrap();
+    let test = on("test");
+    let run = run_with(&fake, &test, &["abi", "snapshot"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.contains("recorded 15 symbols of 3 modules"),
+        "{run:?}"
+    );
+    let run = run_with(&fake, &test, &["abi", "check", "--kernel", "debian"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("no changes\n"), "{run:?}");
+}
