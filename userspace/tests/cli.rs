@@ -912,3 +912,72 @@ fn abi_real_kernels_differ_exactly_in_the_return_thunk() {
     assert_eq!(run.code, 0, "{run:?}");
     assert!(run.stdout.contains("no changes\n"), "{run:?}");
 }
+
+#[test]
+fn the_kernel_postinst_hook_logs_the_verdict_and_writes_the_report() {
+    let (fake, global) = abi_fixture();
+    assert_eq!(run_with(&fake, &global, &["abi", "snapshot"]).code, 0);
+    // The hook as `make install` writes it, with a logger that writes a file.
+    let hook = fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/packaging/kernel-postinst-preload-abi"
+    ))
+    .unwrap();
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_preloadctl"));
+    let hook = hook
+        .replace("@SBINDIR@", &bin.parent().unwrap().display().to_string())
+        .replace("@SYSCONFDIR@", &fake.path("etc").display().to_string());
+    fake.write("zz-preload-abi", &hook);
+    fake.write(
+        "bin/logger",
+        &format!(
+            "#!/bin/sh\necho \"$*\" >>{}\n",
+            fake.path("logged").display()
+        ),
+    );
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(fake.path("bin/logger"), fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        fake.path("bin").display(),
+        std::env::var("PATH").unwrap()
+    );
+    let hook_run = |release: &str| {
+        Command::new("sh")
+            .arg(fake.path("zz-preload-abi"))
+            .arg(release)
+            .env("PATH", &path)
+            .env("PRELOADCTL_PROC_DIR", fake.path("proc"))
+            .env("PRELOADCTL_MODULES_DIR", &global[1])
+            .env("PRELOADCTL_SYS_DIR", &global[3])
+            .env("PRELOADCTL_CONFIG_DIR", fake.path("etc"))
+            .env("PRELOADCTL_STATE_DIR", fake.path("state"))
+            .output()
+            .unwrap()
+    };
+    let out = hook_run("7.3.9");
+    // It never fails the kernel's installation.
+    assert!(out.status.success());
+    let logged = fake.read("logged");
+    let lines: Vec<&str> = logged.lines().collect();
+    assert_eq!(
+        lines[0],
+        "-t preload-abi -p user.warning -- kernel 7.3.9: breaks (8 breaking, 1 warnings, 0 info; \
+         10 symbols of 2 modules checked); see /var/lib/preload/abi/REPORT"
+    );
+    assert_eq!(lines.len(), 9, "{logged}");
+    assert!(lines[1].contains("kernel 7.3.9: fix_interposer  interposer  fix_lib_compute"));
+    assert!(fake
+        .read("state/abi/REPORT")
+        .contains("verdict: breaks\nkernel: 7.3.9\n"));
+
+    // A kernel it cannot check is logged as an error, and still succeeds.
+    fs::remove_file(fake.path("logged")).unwrap();
+    assert!(hook_run("9.9.9").status.success());
+    assert!(
+        fake.read("logged").starts_with("-t preload-abi -p user.err -- kernel 9.9.9: not checked (exit 5): preloadctl: kernel 9.9.9: "),
+        "{}",
+        fake.read("logged")
+    );
+    assert!(fake.read("state/abi/REPORT").contains("verdict: error\n"));
+}
