@@ -10,7 +10,8 @@
 #   make qemu        interactive shell in the flavor's guest
 #   make userspace   build preloadctl (target/release/preloadctl)
 #   make install     install preloadctl, its systemd unit, the modules-load.d
-#                    snippet and an example /etc/preload.conf (DESTDIR, PREFIX)
+#                    snippet, the kernel postinst hook (preloadctl abi check)
+#                    and an example /etc/preload.conf (DESTDIR, PREFIX)
 # The kernel flavor: PRELOAD_KERNEL=test (default: the project's own test
 # kernel) or PRELOAD_KERNEL=debian (Debian's own 7.3 kernel); make test
 # runs the guest suite on both.
@@ -60,6 +61,10 @@ install: userspace
 	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/preload.d
 	sed 's|@SBINDIR@|$(SBINDIR)|' $(PACKAGING)/preloadctl.service >$(DESTDIR)$(UNITDIR)/preloadctl.service
 	install -D -m 0644 $(PACKAGING)/modules-load.conf $(DESTDIR)$(MODULESLOADDIR)/preload.conf
+	install -d $(DESTDIR)$(SYSCONFDIR)/kernel/postinst.d
+	sed 's|@SBINDIR@|$(SBINDIR)|; s|@SYSCONFDIR@|$(SYSCONFDIR)|' $(PACKAGING)/kernel-postinst-preload-abi \
+	    >$(DESTDIR)$(SYSCONFDIR)/kernel/postinst.d/zz-preload-abi
+	chmod 0755 $(DESTDIR)$(SYSCONFDIR)/kernel/postinst.d/zz-preload-abi
 	[ -e $(DESTDIR)$(SYSCONFDIR)/preload.conf ] || \
 	    install -m 0644 $(PACKAGING)/preload.conf $(DESTDIR)$(SYSCONFDIR)/preload.conf
 

@@ -57,6 +57,15 @@ pub struct PathArgs {
         default_value = "/var/lib/preload"
     )]
     pub state_dir: PathBuf,
+    /// The sysfs file system (`abi` reads `kernel/btf/` and `kernel/notes`).
+    #[arg(
+        long,
+        global = true,
+        value_name = "DIR",
+        env = "PRELOADCTL_SYS_DIR",
+        default_value = "/sys"
+    )]
+    pub sys_dir: PathBuf,
     /// Where `reload` writes the merged list that preload reads at load.
     #[arg(
         long,
@@ -117,6 +126,10 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Kernel symbol tracking: will the interposers and consumers still load
+    /// on another kernel?
+    #[command(subcommand, after_help = EXIT_CODES_HELP)]
+    Abi(AbiCommand),
     /// Show what loading MODULE now would do: its dependencies, transitively.
     ///
     /// Uses the live list if preload is loaded and readable, otherwise the
@@ -127,5 +140,57 @@ pub enum Command {
         module: String,
         /// Explain against these files instead of the live list.
         files: Vec<PathBuf>,
+    },
+}
+
+/// The `abi` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum AbiCommand {
+    /// Record, for the running kernel, every symbol each interposer
+    /// redefines and each consumer imports.
+    ///
+    /// For each symbol: the exporting module, GPL-only or not, namespace,
+    /// CRC (MODVERSIONS) and the BTF type. The record is written to
+    /// STATE_DIR/abi/RELEASE.json. Needs the kernel's Module.symvers
+    /// (/lib/modules/RELEASE/build/, from the headers package, or --kernel).
+    #[command(after_help = EXIT_CODES_HELP)]
+    Snapshot {
+        /// The running kernel's build or headers directory, holding
+        /// Module.symvers [default: MODULES_DIR/build].
+        #[arg(long, value_name = "DIR")]
+        kernel: Option<PathBuf>,
+        /// Record whether each symbol is in this stable list.
+        #[arg(long, value_name = "FILE")]
+        stable_list: Option<PathBuf>,
+        /// Print the record (JSON) instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Compare the record with a target kernel and report each used symbol
+    /// that disappeared or changed.
+    ///
+    /// The target is a build or headers directory (Module.symvers, and
+    /// vmlinux for BTF), a modules directory with build/ in it, or a release
+    /// whose modules directory is next to the running kernel's
+    /// (/lib/modules/RELEASE). The baseline is --record, else the running
+    /// kernel's record, else a snapshot taken now.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Check {
+        /// The target kernel: DIR or RELEASE.
+        #[arg(long, value_name = "DIR|RELEASE")]
+        kernel: String,
+        /// The record to compare [default: STATE_DIR/abi/$(uname -r).json].
+        #[arg(long, value_name = "FILE")]
+        record: Option<PathBuf>,
+        /// Classify each symbol as stable or unstable by this list (one
+        /// symbol a line, # comments).
+        #[arg(long, value_name = "FILE")]
+        stable_list: Option<PathBuf>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Also write the report to STATE_DIR/abi/REPORT (`status` shows it).
+        #[arg(long)]
+        report: bool,
     },
 }

@@ -17,6 +17,8 @@ pub struct Context {
     pub state_dir: PathBuf,
     /// Where `reload` writes the list for preload to read.
     pub run_dir: PathBuf,
+    /// The sysfs file system.
+    pub sys_dir: PathBuf,
 }
 
 impl Context {
@@ -28,6 +30,7 @@ impl Context {
             config_dir: paths.config_dir,
             state_dir: paths.state_dir,
             run_dir: paths.run_dir,
+            sys_dir: paths.sys_dir,
         }
     }
 
@@ -46,6 +49,11 @@ impl Context {
         } else {
             Ok(files)
         }
+    }
+
+    /// Returns the directory of the symbol records and the last report.
+    pub fn abi_dir(&self) -> PathBuf {
+        self.state_dir.join("abi")
     }
 
     /// Returns the file holding the last-known-good list.

@@ -20,6 +20,9 @@ pub enum Exit {
     Permission = 4,
     /// Any other failure: an I/O error, no saved list to roll back to.
     System = 5,
+    /// `abi check`: a symbol an interposer or consumer uses breaks on the
+    /// target kernel.
+    Breaks = 6,
 }
 
 impl From<Exit> for ExitCode {
@@ -36,7 +39,8 @@ Exit codes:
   2  bad command line
   3  preload is not loaded, or the kernel refused the list or reload failed
   4  permission denied: root (CAP_SYS_MODULE) is needed
-  5  other failure (I/O error, no saved list to roll back to)";
+  5  other failure (I/O error, no saved list to roll back to, no Module.symvers)
+  6  abi check: a symbol an interposer or consumer uses breaks on the target kernel";
 
 /// A failure reported to the user: one message and an exit code.
 #[derive(Debug)]

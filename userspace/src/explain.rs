@@ -34,7 +34,7 @@ pub fn run(ctx: &Context, module: &str, files: Vec<PathBuf>) -> Result<Exit, Err
 
 /// Picks the list to explain against: FILEs if given, else the live list if
 /// it can be read, else the config. Returns it and a description.
-fn choose_list(ctx: &Context, files: Vec<PathBuf>) -> Result<(Config, String), Error> {
+pub fn choose_list(ctx: &Context, files: Vec<PathBuf>) -> Result<(Config, String), Error> {
     if files.is_empty() && ctx.proc.preload_loaded() {
         if let Ok(text) = ctx.proc.read_deps() {
             let source = format!("the live list, {}", ctx.proc.deps_path().display());

@@ -1,6 +1,7 @@
 //! preloadctl: checks and applies the preload dependency list kept under
 //! `/etc`, like `modprobe.d` and `modprobe -c` do for modprobe.
 
+mod abi;
 mod apply;
 mod check;
 mod cli;
@@ -15,7 +16,7 @@ mod reload;
 mod status;
 
 use clap::Parser;
-use cli::{Cli, Command};
+use cli::{AbiCommand, Cli, Command};
 use context::Context;
 use error::{Error, Exit};
 use std::process::ExitCode;
@@ -43,5 +44,26 @@ fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Reload { files } => reload::run(&ctx, files),
         Command::Status { json } => status::run(&ctx, json),
         Command::Explain { module, files } => explain::run(&ctx, &module, files),
+        Command::Abi(AbiCommand::Snapshot {
+            kernel,
+            stable_list,
+            json,
+        }) => abi::snapshot::run(&ctx, kernel.as_deref(), stable_list.as_deref(), json),
+        Command::Abi(AbiCommand::Check {
+            kernel,
+            record,
+            stable_list,
+            json,
+            report,
+        }) => abi::check::run(
+            &ctx,
+            &abi::check::Options {
+                kernel: &kernel,
+                record: record.as_deref(),
+                stable_list: stable_list.as_deref(),
+                json,
+                report,
+            },
+        ),
     }
 }

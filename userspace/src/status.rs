@@ -1,6 +1,7 @@
 //! `preloadctl status`: whether preload is loaded, its list, its counters
 //! and the interposers, as a table or as JSON.
 
+use crate::abi::report::{self, Verdict};
 use crate::apply::live_list;
 use crate::context::Context;
 use crate::error::{Error, Exit};
@@ -15,11 +16,14 @@ struct Status {
     list: Option<Result<(usize, usize), String>>,
     stats: Vec<(String, u64)>,
     interposers: Vec<Interposer>,
+    /// The last `abi check --report`, if there is one.
+    abi: Option<Verdict>,
 }
 
 /// Prints the status; exits with 3 if preload is not loaded.
 pub fn run(ctx: &Context, json: bool) -> Result<Exit, Error> {
-    let status = gather(ctx)?;
+    let mut status = gather(ctx)?;
+    status.abi = report::read(&ctx.abi_dir().join("REPORT"))?;
     if json {
         println!("{}", to_json(&status));
     } else {
@@ -47,6 +51,7 @@ fn gather(ctx: &Context) -> Result<Status, Error> {
         list: Some(list.map_err(|e| e.to_string())),
         stats: proc.read_stats()?,
         interposers: proc.read_interposers()?.unwrap_or_default(),
+        abi: None,
     })
 }
 
@@ -62,6 +67,9 @@ fn to_text(status: &Status) -> String {
         }
         .into(),
     );
+    if let Some(abi) = &status.abi {
+        row("abi check", abi_text(abi));
+    }
     if !status.loaded {
         return out;
     }
@@ -114,6 +122,21 @@ fn to_text(status: &Status) -> String {
     out
 }
 
+/// The last verdict in one line: `breaks for kernel 7.3.5 (2 breaking, 0 warnings) at DATE`.
+fn abi_text(abi: &Verdict) -> String {
+    let mut text = format!("{} for kernel {}", abi.verdict, abi.kernel);
+    if !abi.breaking.is_empty() {
+        text.push_str(&format!(
+            " ({} breaking, {} warnings)",
+            abi.breaking, abi.warnings
+        ));
+    }
+    if !abi.date.is_empty() {
+        text.push_str(&format!(" at {}", abi.date));
+    }
+    text
+}
+
 fn list_or_dash(items: &[String]) -> String {
     if items.is_empty() {
         "-".into()
@@ -145,6 +168,13 @@ fn to_json(status: &Status) -> Value {
         "list_error": list_error,
         "stats": stats,
         "interposers": interposers,
+        "abi_check": status.abi.as_ref().map(|a| json!({
+            "verdict": a.verdict,
+            "kernel": a.kernel,
+            "date": a.date,
+            "breaking": a.breaking.parse::<u64>().ok(),
+            "warnings": a.warnings.parse::<u64>().ok(),
+        })),
     })
 }
 
@@ -163,6 +193,7 @@ mod tests {
                 consumers: vec!["pl_user".into()],
                 symbols: vec!["pl_dep_value".into()],
             }],
+            abi: None,
         }
     }
 
@@ -197,5 +228,26 @@ mod tests {
         let unloaded = to_json(&Status::default());
         assert_eq!(unloaded["loaded"], json!(false));
         assert_eq!(unloaded["entries"], Value::Null);
+        assert_eq!(unloaded["abi_check"], Value::Null);
+    }
+
+    #[test]
+    fn the_last_abi_verdict_is_shown() {
+        let status = Status {
+            abi: Some(Verdict {
+                verdict: "breaks".into(),
+                kernel: "7.3.5".into(),
+                date: "2025-11-29T14:35:00Z".into(),
+                breaking: "2".into(),
+                warnings: "1".into(),
+            }),
+            ..Status::default()
+        };
+        assert_eq!(
+            to_text(&status),
+            "preload        not loaded\n\
+             abi check      breaks for kernel 7.3.5 (2 breaking, 1 warnings) at 2025-11-29T14:35:00Z\n"
+        );
+        assert_eq!(to_json(&status)["abi_check"]["breaking"], json!(2));
     }
 }

@@ -423,7 +423,9 @@ fn reload_refuses_before_touching_anything() {
 #[test]
 fn every_help_lists_the_exit_codes_and_usage_errors_exit_2() {
     let fake = Fake::new();
-    for command in ["check", "apply", "rollback", "reload", "status", "explain"] {
+    for command in [
+        "check", "apply", "rollback", "reload", "status", "explain", "abi",
+    ] {
         let run = fake.run(&[command, "--help"]);
         assert_eq!(run.code, 0);
         assert!(
@@ -458,4 +460,524 @@ fn the_example_config_checks() {
     let run = fake.run(&["check", "--strict", example]);
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(run.stdout, "ok (entries: 0, warnings: 0, files: 1)\n");
+}
+
+/// The recorded kernels of `tests/fixtures/abi` (see `src/abi/fixtures.rs`):
+/// a running 7.3.1 with a consumer, an interposer and the library they use,
+/// and a target 7.3.9 where one used symbol of each change class changed.
+fn abi_fixture() -> (Fake, Vec<String>) {
+    let fake = Fake::new();
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/abi");
+    fake.write("proc/sys/kernel/osrelease", "7.3.1\n");
+    fake.write("proc/preload/deps", "fix_consumer: fix_interposer\n");
+    let args = [
+        "--modules-dir".to_owned(),
+        format!("{fixtures}/lib/modules/7.3.1"),
+        "--sys-dir".to_owned(),
+        format!("{fixtures}/sys"),
+    ];
+    (fake, args.to_vec())
+}
+
+fn run_with(fake: &Fake, global: &[String], args: &[&str]) -> Run {
+    let mut all: Vec<&str> = global.iter().map(String::as_str).collect();
+    all.extend(args);
+    fake.run(&all)
+}
+
+#[test]
+fn abi_snapshot_records_exports_types_and_flags() {
+    let (fake, global) = abi_fixture();
+    let stable = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/abi/stable-7.3.1.list"
+    );
+    let run = run_with(
+        &fake,
+        &global,
+        &["abi", "snapshot", "--stable-list", stable],
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(
+        lines[..4],
+        [
+            "MODULE          ROLE        SYMBOL           EXPORTER  GPL  NAMESPACE  CRC         TYPE",
+            "fix_interposer  interposer  fix_lib_compute  fix_lib   no   -          -           int (int)",
+            "fix_interposer  interposer  fix_typed        vmlinux   no   -          0x77777777  int (int)",
+            "fix_consumer    consumer    _printk          vmlinux   no   -          0x11111111  int (const char *, ...)",
+        ]
+    );
+    assert!(run.stdout.contains(
+        "fix_consumer accepts redefinitions of (PRELOAD_INTERPOSABLE, strict mode): fix_lib_compute\n"
+    ));
+    let record: Value = serde_json::from_str(&fake.read("state/abi/7.3.1.json")).unwrap();
+    assert_eq!(record["format"], "preload-abi-record");
+    assert_eq!(record["version"], 1);
+    assert_eq!(record["kernel"]["release"], "7.3.1");
+    let consumer = &record["modules"][1];
+    assert_eq!(
+        consumer["interposers"],
+        serde_json::json!(["fix_interposer"])
+    );
+    assert_eq!(consumer["symbols"].as_array().unwrap().len(), 8);
+    assert_eq!(consumer["symbols"][0]["stable"], true);
+    assert_eq!(consumer["symbols"][1]["name"], "fix_crc");
+    assert_eq!(consumer["symbols"][1]["stable"], false);
+}
+
+#[test]
+fn abi_check_names_every_change_and_exits_6() {
+    let (fake, global) = abi_fixture();
+    assert_eq!(run_with(&fake, &global, &["abi", "snapshot"]).code, 0);
+    // The target is a release next to the running kernel's modules directory.
+    let run = run_with(&fake, &global, &["abi", "check", "--kernel", "7.3.9"]);
+    assert_eq!(run.code, 6, "{run:?}");
+    let rows: Vec<Vec<&str>> = run
+        .stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("MODULE"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("fix_consumer accepts"))
+        .map(|l| l.split_whitespace().take(6).collect())
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            [
+                "fix_interposer",
+                "interposer",
+                "fix_lib_compute",
+                "unknown",
+                "type",
+                "breaks"
+            ],
+            [
+                "fix_interposer",
+                "interposer",
+                "fix_typed",
+                "unknown",
+                "type",
+                "breaks"
+            ],
+            [
+                "fix_consumer",
+                "consumer",
+                "fix_crc",
+                "unknown",
+                "crc",
+                "breaks"
+            ],
+            [
+                "fix_consumer",
+                "consumer",
+                "fix_gpl",
+                "unknown",
+                "gpl-only",
+                "breaks"
+            ],
+            [
+                "fix_consumer",
+                "consumer",
+                "fix_lib_compute",
+                "unknown",
+                "type",
+                "breaks"
+            ],
+            [
+                "fix_consumer",
+                "consumer",
+                "fix_moved",
+                "unknown",
+                "module",
+                "warning"
+            ],
+            [
+                "fix_consumer",
+                "consumer",
+                "fix_ns",
+                "unknown",
+                "namespace",
+                "breaks"
+            ],
+            [
+                "fix_consumer",
+                "consumer",
+                "fix_removed",
+                "unknown",
+                "removed",
+                "breaks"
+            ],
+            [
+                "fix_consumer",
+                "consumer",
+                "fix_typed",
+                "unknown",
+                "type",
+                "breaks"
+            ],
+        ]
+    );
+    assert!(
+        run.stdout.contains("int (int) -> long int (int)"),
+        "{run:?}"
+    );
+    assert!(run.stdout.contains("0x55555555 -> 0x5555aaaa"));
+    assert!(run.stdout.contains("(none) -> FIX_NS"));
+    assert!(run.stdout.contains("fix_old -> fix_new"));
+    assert!(run.stdout.ends_with(
+        "verdict: breaks (8 breaking, 1 warnings, 0 info; 10 symbols of 2 modules checked)\n"
+    ));
+}
+
+#[test]
+fn abi_check_json_stable_list_and_report() {
+    let (fake, global) = abi_fixture();
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/abi");
+    let old = format!("{fixtures}/stable-7.3.1.list");
+    let new = format!("{fixtures}/stable-7.3.9.list");
+    assert_eq!(
+        run_with(&fake, &global, &["abi", "snapshot", "--stable-list", &old]).code,
+        0
+    );
+    let target = format!("{fixtures}/lib/modules/7.3.9");
+    let run = run_with(
+        &fake,
+        &global,
+        &[
+            "abi",
+            "check",
+            "--kernel",
+            &target,
+            "--stable-list",
+            &new,
+            "--json",
+            "--report",
+        ],
+    );
+    assert_eq!(run.code, 6, "{run:?}");
+    let json: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["verdict"], "breaks");
+    assert_eq!(json["target"]["release"], "7.3.9");
+    let findings = json["findings"].as_array().unwrap();
+    let newly: Vec<(&str, &str)> = findings
+        .iter()
+        .filter(|f| f["change"] == "newly-stable")
+        .map(|f| (f["module"].as_str().unwrap(), f["symbol"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        newly,
+        [
+            ("fix_interposer", "fix_typed"),
+            ("fix_consumer", "fix_typed")
+        ]
+    );
+    let typed = findings
+        .iter()
+        .find(|f| f["symbol"] == "fix_typed" && f["change"] == "type")
+        .unwrap();
+    assert_eq!(typed["class"], "stable");
+    assert_eq!(typed["detail"], "int (int) -> long int (int)");
+    assert_eq!(
+        json["modules"][1]["interposable"],
+        serde_json::json!(["fix_lib_compute"])
+    );
+
+    let report = fake.read("state/abi/REPORT");
+    assert!(report
+        .starts_with("# preloadctl abi check report, format 1\nverdict: breaks\nkernel: 7.3.9\n"));
+    let status = fake.run(&["status"]);
+    assert!(
+        status
+            .stdout
+            .contains("abi check      breaks for kernel 7.3.9 (8 breaking, 1 warnings) at "),
+        "{status:?}"
+    );
+    let status: Value = serde_json::from_str(&fake.run(&["status", "--json"]).stdout).unwrap();
+    assert_eq!(status["abi_check"]["verdict"], "breaks");
+    assert_eq!(status["abi_check"]["breaking"], 8);
+}
+
+#[test]
+fn abi_check_against_itself_finds_nothing() {
+    let (fake, global) = abi_fixture();
+    assert_eq!(run_with(&fake, &global, &["abi", "snapshot"]).code, 0);
+    let run = run_with(&fake, &global, &["abi", "check", "--kernel", "7.3.1"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("no changes\n"), "{run:?}");
+    assert!(run.stdout.ends_with(
+        "verdict: ok (0 breaking, 0 warnings, 0 info; 10 symbols of 2 modules checked)\n"
+    ));
+}
+
+#[test]
+fn abi_errors_say_what_is_missing() {
+    let (fake, global) = abi_fixture();
+    // No record and no Module.symvers for the running kernel.
+    let run = fake.run(&["abi", "snapshot"]);
+    assert_eq!(run.code, 5, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("Module.symvers: does not exist; the export information"),
+        "{run:?}"
+    );
+    let run = run_with(
+        &fake,
+        &global,
+        &["abi", "check", "--kernel", "9.9.9", "--report"],
+    );
+    assert_eq!(run.code, 5, "{run:?}");
+    assert!(run.stderr.contains("kernel 9.9.9: "), "{run:?}");
+    assert!(fake
+        .read("state/abi/REPORT")
+        .contains("verdict: error\nkernel: 9.9.9\n"));
+    fake.write("bad.list", "ok\n2bad\n");
+    let run = run_with(
+        &fake,
+        &global,
+        &[
+            "abi",
+            "check",
+            "--kernel",
+            "7.3.1",
+            "--stable-list",
+            "bad.list",
+        ],
+    );
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(
+        run.stderr_lines(),
+        [
+            "bad.list:2: not a symbol name: \"2bad\"",
+            "preloadctl: the stable list is invalid"
+        ]
+    );
+    fake.write(
+        "state/abi/7.3.1.json",
+        "{\"format\": \"preload-abi-record\", \"version\": 9}",
+    );
+    let run = run_with(&fake, &global, &["abi", "check", "--kernel", "7.3.1"]);
+    assert_eq!(run.code, 5, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("7.3.1.json: record version 9 is not supported"),
+        "{run:?}"
+    );
+}
+
+/// The project's real kernels: the test kernel (no BTF, no MODVERSIONS) and
+/// Debian's 7.3 (BTF, no MODVERSIONS), with the sample interposer and two
+/// consumers built for each. Ignored by default: CI has these only after
+/// the kernels and modules are built. Run it with
+/// `PRELOAD_ABI_TEST_KDIR=$(make -s print-kdir) cargo test -p preloadctl --test cli -- --ignored`
+/// (`PRELOAD_ABI_BUILD_DIR` defaults to the checkout's `build/`,
+/// `PRELOAD_CACHE` to `~/.cache/preload`).
+#[test]
+#[ignore = "needs the built test and Debian kernels and modules; see the comment"]
+fn abi_real_kernels_differ_exactly_in_the_return_thunk() {
+    let var = |name: &str| std::env::var(name).ok();
+    let test_kdir = PathBuf::from(var("PRELOAD_ABI_TEST_KDIR").expect("set PRELOAD_ABI_TEST_KDIR"));
+    let build = var("PRELOAD_ABI_BUILD_DIR").map_or_else(
+        || PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../build")),
+        PathBuf::from,
+    );
+    let cache = var("PRELOAD_CACHE").map_or_else(
+        || PathBuf::from(var("HOME").unwrap()).join(".cache/preload"),
+        PathBuf::from,
+    );
+    let chroot = fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("debian-trixie-")
+                && p.is_dir()
+        })
+        .expect("no Debian chroot in the cache");
+    let debian_kdir = chroot.join("usr/src/linux-headers-7.3.4+deb13-amd64");
+
+    let fake = Fake::new();
+    fake.write(
+        "proc/preload/deps",
+        "pl_caller_a: interposer\npl_caller_flagged: interposer\n",
+    );
+    // lib/modules/{debian,test}: each kernel's build/ and the modules built for it.
+    for (flavor, kdir) in [("debian", &debian_kdir), ("test", &test_kdir)] {
+        let dir = fake.path(&format!("lib/modules/{flavor}"));
+        fs::create_dir_all(dir.join("extra")).unwrap();
+        std::os::unix::fs::symlink(kdir, dir.join("build")).unwrap();
+        for module in [
+            "interposer/interposer",
+            "interposer/sample_lib",
+            "tests/pl_caller_a",
+            "tests/pl_caller_flagged",
+        ] {
+            let from = build.join(format!("{flavor}/modules/{module}.ko"));
+            let name = from.file_name().unwrap().to_owned();
+            fs::copy(&from, dir.join("extra").join(name))
+                .unwrap_or_else(|e| panic!("{}: {e}", from.display()));
+        }
+    }
+    // Debian's /sys/kernel/btf/vmlinux: the headers' vmlinux carries the same .BTF.
+    fs::create_dir_all(fake.path("sys/kernel/btf")).unwrap();
+    std::os::unix::fs::symlink(
+        debian_kdir.join("vmlinux"),
+        fake.path("sys/kernel/btf/vmlinux"),
+    )
+    .unwrap();
+    let sys = fake.path("sys").display().to_string();
+    let on = |flavor: &str| {
+        fake.write("proc/sys/kernel/osrelease", flavor);
+        let modules = fake
+            .path(&format!("lib/modules/{flavor}"))
+            .display()
+            .to_string();
+        vec![
+            "--modules-dir".to_owned(),
+            modules,
+            "--sys-dir".to_owned(),
+            sys.clone(),
+        ]
+    };
+
+    // Running Debian's kernel: the record has BTF types, from vmlinux and
+    // from sample_lib.ko's .BTF on its distilled .BTF.base.
+    let debian = on("debian");
+    let run = run_with(&fake, &debian, &["abi", "snapshot"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    for row in [
+        "interposer         interposer  _printk             vmlinux     no   -          -    int (const char *, ...)",
+        "interposer         interposer  sample_lib_compute  sample_lib  yes  -          -    int (int)",
+        "interposer         interposer  sample_lib_step     sample_lib  yes  -          -    long int (long int)",
+        "pl_caller_a        consumer    __x86_return_thunk  vmlinux     no   -          -    -",
+    ] {
+        assert!(run.stdout.contains(&format!("{row}\n")), "{row}\n{}", run.stdout);
+    }
+    // Against itself: nothing, types included.
+    let run = run_with(
+        &fake,
+        &debian,
+        &["abi", "check", "--kernel", "debian", "--json"],
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    let json: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["findings"], serde_json::json!([]));
+    // Against the test kernel: its tinyconfig has no return thunks
+    // (MITIGATION_RETHUNK), so __x86_return_thunk is not exported; every
+    // other symbol is the same, and there is no BTF to compare types with.
+    let run = run_with(
+        &fake,
+        &debian,
+        &["abi", "check", "--kernel", "test", "--json"],
+    );
+    assert_eq!(run.code, 6, "{run:?}");
+    let json: Value = serde_json::from_str(&run.stdout).unwrap();
+    let findings: Vec<(&str, &str, &str)> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["module"].as_str().unwrap(),
+                f["symbol"].as_str().unwrap(),
+                f["change"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        findings,
+        [
+            ("pl_caller_a", "__x86_return_thunk", "removed"),
+            ("pl_caller_flagged", "__x86_return_thunk", "removed"),
+        ]
+    );
+    assert!(json["target"]["notes"][0]
+        .as_str()
+        .unwrap()
+        .contains("has no .BTF section"));
+
+    // Running the test kernel: its modules do not use the thunk, and every
+    // symbol they use is on Debian's kernel as it was.
+    fs::remove_dir_all(fake.path("state")).unwrap();
+    let test = on("test");
+    let run = run_with(&fake, &test, &["abi", "snapshot"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.contains("recorded 15 symbols of 3 modules"),
+        "{run:?}"
+    );
+    let run = run_with(&fake, &test, &["abi", "check", "--kernel", "debian"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("no changes\n"), "{run:?}");
+}
+
+#[test]
+fn the_kernel_postinst_hook_logs_the_verdict_and_writes_the_report() {
+    let (fake, global) = abi_fixture();
+    assert_eq!(run_with(&fake, &global, &["abi", "snapshot"]).code, 0);
+    // The hook as `make install` writes it, with a logger that writes a file.
+    let hook = fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/packaging/kernel-postinst-preload-abi"
+    ))
+    .unwrap();
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_preloadctl"));
+    let hook = hook
+        .replace("@SBINDIR@", &bin.parent().unwrap().display().to_string())
+        .replace("@SYSCONFDIR@", &fake.path("etc").display().to_string());
+    fake.write("zz-preload-abi", &hook);
+    fake.write(
+        "bin/logger",
+        &format!(
+            "#!/bin/sh\necho \"$*\" >>{}\n",
+            fake.path("logged").display()
+        ),
+    );
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(fake.path("bin/logger"), fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        fake.path("bin").display(),
+        std::env::var("PATH").unwrap()
+    );
+    let hook_run = |release: &str| {
+        Command::new("sh")
+            .arg(fake.path("zz-preload-abi"))
+            .arg(release)
+            .env("PATH", &path)
+            .env("PRELOADCTL_PROC_DIR", fake.path("proc"))
+            .env("PRELOADCTL_MODULES_DIR", &global[1])
+            .env("PRELOADCTL_SYS_DIR", &global[3])
+            .env("PRELOADCTL_CONFIG_DIR", fake.path("etc"))
+            .env("PRELOADCTL_STATE_DIR", fake.path("state"))
+            .output()
+            .unwrap()
+    };
+    let out = hook_run("7.3.9");
+    // It never fails the kernel's installation.
+    assert!(out.status.success());
+    let logged = fake.read("logged");
+    let lines: Vec<&str> = logged.lines().collect();
+    assert_eq!(
+        lines[0],
+        "-t preload-abi -p user.warning -- kernel 7.3.9: breaks (8 breaking, 1 warnings, 0 info; \
+         10 symbols of 2 modules checked); see /var/lib/preload/abi/REPORT"
+    );
+    assert_eq!(lines.len(), 9, "{logged}");
+    assert!(lines[1].contains("kernel 7.3.9: fix_interposer  interposer  fix_lib_compute"));
+    assert!(fake
+        .read("state/abi/REPORT")
+        .contains("verdict: breaks\nkernel: 7.3.9\n"));
+
+    // A kernel it cannot check is logged as an error, and still succeeds.
+    fs::remove_file(fake.path("logged")).unwrap();
+    assert!(hook_run("9.9.9").status.success());
+    assert!(
+        fake.read("logged").starts_with("-t preload-abi -p user.err -- kernel 9.9.9: not checked (exit 5): preloadctl: kernel 9.9.9: "),
+        "{}",
+        fake.read("logged")
+    );
+    assert!(fake.read("state/abi/REPORT").contains("verdict: error\n"));
 }
