@@ -1,19 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The interposer's declarations, which only C can make (Rust in 7.3 has no
- * MODULE_INFO), and its _printk() replacement, which is C because Rust
- * cannot define a variadic function. The other replacements are Rust
- * (interposer_main.rs).
+ * The interposer's _printk() replacement and its declaration: C because
+ * Rust cannot define a variadic function. The other replacements are Rust,
+ * declared with preload_interpose! (sys.rs).
  */
 #include <linux/module.h>
 #include <linux/printk.h>
 
 #include "preload_interpose.h"
-#include "sample_lib.h"
-
-/* Defined in Rust (sys.rs). */
-int interposer_compute(int x);
-long interposer_step(long x);
 
 /*
  * Prints a consumer's message with "[interposer] " after its log level,
@@ -40,5 +34,3 @@ static __printf(1, 2) int interposer_printk(const char *fmt, ...)
 }
 
 PRELOAD_INTERPOSE(_printk, interposer_printk);
-PRELOAD_INTERPOSE(sample_lib_compute, interposer_compute);
-PRELOAD_INTERPOSE(sample_lib_step, interposer_step);

@@ -3,10 +3,13 @@
 //! interposer: a sample interposer for preload. For the modules that list it
 //! in preload's dependency list, and only for them, it redefines the
 //! kernel's `_printk` (their messages get a tag) and two functions of
-//! `sample_lib`. Its declarations are in `interposer_glue.c`.
+//! `sample_lib`. The `_printk` replacement and its declaration are in
+//! `interposer_glue.c` (Rust cannot define a variadic function); the others
+//! are declared next to their C entry points in `sys.rs`.
 
 use kernel::prelude::*;
 
+mod preload_interpose;
 mod sys;
 
 module! {

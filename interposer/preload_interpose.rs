@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Declarations that preload.ko reads from a module's `.modinfo`, for
+//! interposers written in Rust: the counterpart of `preload_interpose.h`.
+//!
+//! In an interposer, next to the replacement:
+//!
+//! ```ignore
+//! preload_interpose!(fn sample_lib_compute(x: c_int) -> c_int => interposer_compute);
+//!
+//! #[no_mangle]
+//! extern "C" fn interposer_compute(x: c_int) -> c_int { ... }
+//! ```
+//!
+//! redefines the exported C function `sample_lib_compute` with
+//! `interposer_compute` for the modules that list this one in preload's
+//! dependency list, and for no other. The macro declares the original with
+//! the given signature (so the replacement can call it: "call next"), checks
+//! at compile time that the replacement has that signature, makes the
+//! module import the original (so the kernel refuses an interposer whose
+//! original nobody exports or that it may not use, and the interposer holds
+//! a reference on its owner) and emits the `interpose=original:replacement`
+//! tag. Rust cannot see the C declaration: the signature written here is
+//! what is checked, and preload compares BTF types where the kernel has them.
+
+/// The bytes of `text`, as a `.modinfo` entry must be: an array, not a
+/// pointer to one.
+pub(crate) const fn modinfo_bytes<const N: usize>(text: &str) -> [u8; N] {
+    let bytes = text.as_bytes();
+    let mut out = [0u8; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = bytes[i];
+        i += 1;
+    }
+    out
+}
+
+/// See the module documentation.
+macro_rules! preload_interpose {
+    (fn $original:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)? => $replacement:ident) => {
+        extern "C" {
+            pub(crate) fn $original($($arg: $ty),*) $(-> $ret)?;
+        }
+        const _: () = {
+            // Both have the declared type, and the original is imported.
+            #[used(compiler)]
+            static FUNCTIONS: [unsafe extern "C" fn($($ty),*) $(-> $ret)?; 2] =
+                [$original, $replacement];
+            const TAG: &str = concat!(
+                "interpose=", stringify!($original), ":", stringify!($replacement), "\0"
+            );
+            #[link_section = ".modinfo"]
+            #[used(compiler)]
+            static MODINFO: [u8; TAG.len()] = $crate::preload_interpose::modinfo_bytes(TAG);
+        };
+    };
+}
+pub(crate) use preload_interpose;
