@@ -9,6 +9,11 @@
 
 #include "preload_interpose.h"
 
+/* What the replacement puts before each message (interposer_v2 has its own). */
+#ifndef INTERPOSER_TAG
+#define INTERPOSER_TAG "[interposer] "
+#endif
+
 /*
  * Prints a consumer's message with "[interposer] " after its log level,
  * through the real _printk() (call next). Continuation lines are untouched.
@@ -26,11 +31,12 @@ static __printf(1, 2) int interposer_printk(const char *fmt, ...)
 	if (level == 'c')
 		ret = _printk(KERN_CONT "%pV", &vaf);
 	else if (level)
-		ret = _printk("%c%c[interposer] %pV", KERN_SOH_ASCII, level, &vaf);
+		ret = _printk("%c%c" INTERPOSER_TAG "%pV", KERN_SOH_ASCII, level, &vaf);
 	else
-		ret = _printk("[interposer] %pV", &vaf);
+		ret = _printk(INTERPOSER_TAG "%pV", &vaf);
 	va_end(args);
 	return ret;
 }
 
 PRELOAD_INTERPOSE(_printk, interposer_printk);
+PRELOAD_SWAPPABLE();

@@ -5,12 +5,15 @@
 //! kernel's `_printk` (their messages get a tag) and two functions of
 //! `sample_lib`. The `_printk` replacement and its declaration are in
 //! `interposer_glue.c` (Rust cannot define a variadic function); the others
-//! are declared next to their C entry points in `sys.rs`.
+//! are declared next to their C entry points in `sys.rs`. It is swappable:
+//! `interposer_v2` can take its consumers over while they run.
 
 use kernel::prelude::*;
 
 mod preload_interpose;
 mod sys;
+
+preload_interpose::preload_modinfo!("version", "1.0");
 
 module! {
     type: Interposer,

@@ -17,6 +17,15 @@
  * (GPL-only, namespaces), and the interposer holds a reference on the
  * original's owner.
  *
+ * An interposer may also declare
+ *
+ *	PRELOAD_SWAPPABLE();
+ *
+ * to let preload move its consumers to another swappable interposer that
+ * redefines the same symbols (a new version of it, see /proc/preload/swap):
+ * its consumers then call it through a trampoline, one direct jump more.
+ * Its MODULE_VERSION() is what a swap compares.
+ *
  * In a consumer module:
  *
  *	PRELOAD_INTERPOSABLE(symbol);
@@ -37,6 +46,8 @@
 		      #replacement "() must have the type of " #original "()"); \
 	MODULE_INFO(interpose, #original ":" #replacement);		\
 	static const void *const __preload_##original[2] __used = { &(original), &(replacement) }
+
+#define PRELOAD_SWAPPABLE() MODULE_INFO(interpose_swappable, "yes")
 
 #define PRELOAD_INTERPOSABLE(symbol) MODULE_INFO(interposable, #symbol)
 

@@ -23,6 +23,23 @@
 //! tag. Rust cannot see the C declaration: the signature written here is
 //! what is checked, and preload compares BTF types where the kernel has them.
 
+/// Emits the `.modinfo` entry `key=value` (both string literals), e.g.
+/// `preload_modinfo!("version", "2.0")` (the kernel's `module!` has no
+/// version) or `preload_modinfo!("interpose_swappable", "yes")`, which lets
+/// preload move this interposer's consumers to another one that redefines
+/// the same symbols (see `PRELOAD_SWAPPABLE()` in `preload_interpose.h`).
+macro_rules! preload_modinfo {
+    ($key:literal, $value:literal) => {
+        const _: () = {
+            const TAG: &str = concat!($key, "=", $value, "\0");
+            #[link_section = ".modinfo"]
+            #[used(compiler)]
+            static MODINFO: [u8; TAG.len()] = $crate::preload_interpose::modinfo_bytes(TAG);
+        };
+    };
+}
+pub(crate) use preload_modinfo;
+
 /// The bytes of `text`, as a `.modinfo` entry must be: an array, not a
 /// pointer to one.
 pub(crate) const fn modinfo_bytes<const N: usize>(text: &str) -> [u8; N] {

@@ -36,6 +36,7 @@ int preload_module_state(const char *name);
 int preload_request_module(const char *name);
 bool preload_spawned_by_kernel(void);
 int preload_link(struct module *consumer, const char *dep);
+int preload_link_live(const char *consumer, const char *dep);
 
 /* interpose_glue.c */
 bool preload_strict_interpose(void);
@@ -48,6 +49,11 @@ void preload_plan_apply(const struct module *mod, const Elf_Shdr *sechdrs, const
 			unsigned int symindex);
 void preload_plans_free(void);
 unsigned long preload_module_function(struct module *mod, const char *name);
+
+/* swap_glue.c */
+size_t preload_slot_count(void);
+unsigned long preload_slot_address(size_t slot);
+void preload_slot_set(size_t slot, unsigned long func);
 
 /* proc_glue.c */
 int preload_proc_create(const void *ctx);
@@ -69,5 +75,6 @@ ssize_t preload_rust_deps_write(const void *ctx, void *writer, char __user *buf,
 void preload_rust_deps_release(const void *ctx, void *writer, bool commit);
 int preload_rust_deps_show(const void *ctx, struct seq_file *m);
 int preload_rust_stats_show(const void *ctx, struct seq_file *m);
+int preload_rust_swap(const void *ctx, const char *request, size_t len);
 
 #endif

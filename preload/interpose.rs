@@ -11,6 +11,11 @@
 //! original is exported and usable. A consumer's symbols are resolved by the
 //! loader as usual, with all of its checks, and then take the replacement's
 //! address before relocation (`sys::set_plan`).
+//!
+//! A swappable interposer (`interpose_swappable=yes`) is reached through
+//! swap slots instead: each of its symbols gets a static-call trampoline
+//! (`sys::slots`) that jumps to the replacement, consumers bind to the
+//! trampoline, and a swap to another interposer retargets the trampolines.
 
 use crate::deps::{Edge, Name};
 use crate::interpose_decl::{self as decl, DeclError};
@@ -29,6 +34,8 @@ pub(crate) struct Interposers {
 
 struct Registry {
     interposers: KVec<Interposer>,
+    /// Who each swap slot serves, by index; `None` when free.
+    slots: KVec<Option<Slot>>,
     /// Consumers between their planning and their coming.
     planned: KVec<Planned>,
     /// Numbers live interposers, so a consumer can tell the instance it
@@ -42,6 +49,12 @@ struct Interposer {
     generation: u64,
     symbols: KVec<Symbol>,
     consumers: KVec<Name>,
+    /// Its modinfo `version`, possibly empty.
+    version: KVec<u8>,
+    swappable: bool,
+    /// After a swap: the interposer that serves its consumers, and those
+    /// that list it from now on.
+    retired_to: Option<Name>,
 }
 
 struct Symbol {
@@ -49,6 +62,15 @@ struct Symbol {
     original: KVec<u8>,
     replacement: KVec<u8>,
     address: usize,
+    /// The swap slot new consumers bind to, for a swappable interposer.
+    slot: Option<usize>,
+}
+
+/// A swap slot in use: the interposer it jumps into and for which symbol.
+struct Slot {
+    owner: Name,
+    /// NUL-terminated.
+    original: KVec<u8>,
 }
 
 /// The interposers (with their generations) a loading consumer binds to.
@@ -62,6 +84,7 @@ impl Interposers {
         pin_init!(Interposers {
             registry <- new_mutex!(Registry {
                 interposers: KVec::new(),
+                slots: KVec::new(),
                 planned: KVec::new(),
                 last_generation: 0,
             }),
@@ -116,7 +139,18 @@ impl Interposers {
             }
         }
         for (interposer, _) in planned.interposers.iter() {
-            if let Some(i) = registry.interposers.iter_mut().find(|i| i.module == *interposer) {
+            // Swapped meanwhile: the new one serves it, and needs the link.
+            let serving = registry.serving(interposer).map(|i| i.module);
+            let Some(serving) = serving else { continue };
+            if serving != *interposer && module.link(&serving).is_err() {
+                pr_err!(
+                    "{0}: interposer {1} went away while {0} was loading; refusing to load {0}\n",
+                    name.as_str(),
+                    serving.as_str()
+                );
+                return Err(ENOENT);
+            }
+            if let Some(i) = registry.interposers.iter_mut().find(|i| i.module == serving) {
                 i.consumers.push(*name, GFP_KERNEL)?;
             }
         }
@@ -131,6 +165,68 @@ impl Interposers {
         for interposer in registry.interposers.iter_mut() {
             interposer.consumers.retain(|c| c != name);
         }
+        registry.release_slots(name);
+        registry.reinstate_retired_to(name);
+    }
+
+    /// Moves the consumers of the swappable interposer `old` to `new`, which
+    /// must redefine every symbol `old` does: each consumer is linked to
+    /// `new`, then every slot of `old` is pointed at `new`'s replacement.
+    /// `old` stays loaded, linked to its former consumers, until they go. A
+    /// version of `new` that is not newer than `old`'s needs `force`.
+    pub(crate) fn swap(&self, old: &Name, new: &Name, force: bool) -> Result {
+        let mut registry = self.registry.lock();
+        registry.check_swap(old, new, force)?;
+        let mut consumers = KVec::new();
+        for consumer in registry.live(old).map_or(&[][..], |i| &i.consumers).iter() {
+            consumers.push(*consumer, GFP_KERNEL)?;
+        }
+        for consumer in consumers.iter() {
+            match sys::link_live(consumer, new) {
+                // Not live: it is unloading, and unbinds with it.
+                Ok(_) | Err(ENOENT) => {}
+                Err(e) => {
+                    pr_err!(
+                        "swap {} -> {}: cannot link {} to {} (error {}); nothing was swapped\n",
+                        old.as_str(),
+                        new.as_str(),
+                        consumer.as_str(),
+                        new.as_str(),
+                        e.to_errno()
+                    );
+                    return Err(e);
+                }
+            }
+        }
+        let retargeted = registry.move_slots(old, new);
+        let Registry { interposers, .. } = &mut *registry;
+        let moved = interposers
+            .iter_mut()
+            .find(|i| i.module == *old)
+            .map(|i| {
+                i.retired_to = Some(*new);
+                i.symbols.iter_mut().for_each(|s| s.slot = None);
+                core::mem::take(&mut i.consumers)
+            })
+            .unwrap_or_default();
+        if let Some(i) = interposers.iter_mut().find(|i| i.module == *new) {
+            i.retired_to = None;
+            for consumer in moved.iter() {
+                if !i.consumers.contains(consumer) {
+                    i.consumers.push(*consumer, GFP_KERNEL)?;
+                }
+            }
+        }
+        registry.adopt_slots(new);
+        pr_info!(
+            "swapped {} for {}: {} consumer(s), {} slot(s) retargeted; {} stays loaded until its consumers go\n",
+            old.as_str(),
+            new.as_str(),
+            moved.len(),
+            retargeted,
+            old.as_str()
+        );
+        Ok(())
     }
 
     /// Prints one line per live interposer:
@@ -151,7 +247,13 @@ impl Interposers {
                 let comma = if n == 0 { "" } else { "," };
                 seq_print!(m, "{}{}", comma, text(&symbol.original));
             }
-            seq_print!(m, "\n");
+            let version = if i.version.is_empty() { "-" } else { text(&i.version) };
+            seq_print!(m, " version={} swap=", version);
+            match i.retired_to {
+                Some(to) => seq_print!(m, "retired:{}\n", to.as_str()),
+                None if i.swappable => seq_print!(m, "yes\n"),
+                None => seq_print!(m, "no\n"),
+            }
         }
     }
 }
@@ -162,6 +264,16 @@ impl Registry {
         self.interposers
             .iter()
             .find(|i| i.module == *name && i.generation != 0)
+    }
+
+    /// The live interposer that serves those who list `name`: `name`, or the
+    /// one it was swapped for.
+    fn serving(&self, name: &Name) -> Option<&Interposer> {
+        let interposer = self.live(name)?;
+        match interposer.retired_to {
+            Some(to) => self.live(&to),
+            None => Some(interposer),
+        }
     }
 
     /// Records `module`'s `interpose=` declarations, if it has any, after
@@ -201,16 +313,24 @@ impl Registry {
                     original: with_nul(original)?,
                     replacement: with_nul(replacement)?,
                     address: 0,
+                    slot: None,
                 },
                 GFP_KERNEL,
             )?;
         }
         if !symbols.is_empty() {
+            let mut version = KVec::new();
+            if let Some(v) = decl::modinfo_values(modinfo, b"version").next() {
+                version.extend_from_slice(v, GFP_KERNEL)?;
+            }
             let interposer = Interposer {
                 module: *module,
                 generation: 0,
                 symbols,
                 consumers: KVec::new(),
+                version,
+                swappable: decl::modinfo_values(modinfo, decl::SWAPPABLE_KEY).any(|v| v == b"yes"),
+                retired_to: None,
             };
             self.interposers.push(interposer, GFP_KERNEL)?;
         }
@@ -239,12 +359,162 @@ impl Registry {
         }
         self.last_generation += 1;
         interposer.generation = self.last_generation;
+        let (count, swappable) = (interposer.symbols.len(), interposer.swappable);
+        if swappable {
+            self.give_slots(name)?;
+        }
         pr_info!(
-            "{}: interposer of {} symbol(s)\n",
+            "{}: interposer of {} symbol(s){}\n",
             name.as_str(),
-            interposer.symbols.len()
+            count,
+            if swappable { ", swappable" } else { "" }
         );
         Ok(())
+    }
+
+    /// Gives each symbol of the interposer `name` a swap slot that jumps to
+    /// its replacement; fails, taking none, if there are not enough free.
+    fn give_slots(&mut self, name: &Name) -> Result {
+        if self.slots.is_empty() {
+            for _ in 0..sys::slots::count() {
+                self.slots.push(None, GFP_KERNEL)?;
+            }
+        }
+        let Registry { interposers, slots, .. } = self;
+        let Some(interposer) = interposers.iter_mut().find(|i| i.module == *name) else {
+            return Ok(());
+        };
+        let free = slots.iter().filter(|s| s.is_none()).count();
+        if free < interposer.symbols.len() {
+            pr_err!(
+                "{}: cannot be a swappable interposer: {} swap slot(s) free, {} needed\n",
+                name.as_str(),
+                free,
+                interposer.symbols.len()
+            );
+            return Err(ENOSPC);
+        }
+        for symbol in interposer.symbols.iter_mut() {
+            let Some(index) = slots.iter().position(|s| s.is_none()) else {
+                return Err(ENOSPC);
+            };
+            let original = with_nul(strip_nul(&symbol.original))?;
+            if let Some(slot) = slots.get_mut(index) {
+                *slot = Some(Slot { owner: *name, original });
+            }
+            sys::slots::set(index, symbol.address);
+            symbol.slot = Some(index);
+        }
+        Ok(())
+    }
+
+    /// Frees the slots that jump into `name`, which is going: no consumer
+    /// bound through them is left (each is linked to it).
+    fn release_slots(&mut self, name: &Name) {
+        for (index, slot) in self.slots.iter_mut().enumerate() {
+            if slot.as_ref().is_some_and(|s| s.owner == *name) {
+                sys::slots::set(index, 0);
+                *slot = None;
+            }
+        }
+    }
+
+    /// Interposers retired to `name`, which is going, serve again, with new
+    /// slots (without any, their consumers bind directly, as logged).
+    fn reinstate_retired_to(&mut self, name: &Name) {
+        let mut retired = KVec::new();
+        for interposer in self.interposers.iter_mut() {
+            if interposer.retired_to == Some(*name) {
+                interposer.retired_to = None;
+                let _ = retired.push(interposer.module, GFP_KERNEL);
+            }
+        }
+        for module in retired.iter() {
+            if self.give_slots(module).is_err() {
+                pr_warn!("{}: serves again, without swap slots\n", module.as_str());
+            }
+        }
+    }
+
+    /// Refuses, saying why, a swap from `old` to `new` that is not allowed.
+    fn check_swap(&self, old: &Name, new: &Name, force: bool) -> Result {
+        let refuse = |why: &dyn kernel::fmt::Display, e: Error| {
+            pr_err!("swap {} -> {} refused: {}\n", old.as_str(), new.as_str(), why);
+            e
+        };
+        let (Some(from), Some(to)) = (self.live(old), self.live(new)) else {
+            let missing = if self.live(old).is_none() { old } else { new };
+            return Err(refuse(&fmt!("{} is not a loaded interposer", missing.as_str()), ENOENT));
+        };
+        if old == new {
+            return Err(refuse(&"they are the same module", EINVAL));
+        }
+        for (i, name, other) in [(from, old, new), (to, new, old)] {
+            if !i.swappable {
+                return Err(refuse(&fmt!("{} is not swappable (no interpose_swappable=yes)", name.as_str()), EINVAL));
+            }
+            // Swapping back to the one retired for `old` is a rollback.
+            if let Some(to) = i.retired_to.filter(|to| to != other || name == old) {
+                return Err(refuse(&fmt!("{} was swapped for {} already", name.as_str(), to.as_str()), EINVAL));
+            }
+        }
+        for symbol in from.symbols.iter() {
+            if symbol.slot.is_none() {
+                return Err(refuse(&fmt!("{}'s consumers are bound to its {} directly", old.as_str(), text(&symbol.original)), EINVAL));
+            }
+            if !to.symbols.iter().any(|s| s.original == symbol.original) {
+                return Err(refuse(&fmt!("{} does not redefine {}, which {} does", new.as_str(), text(&symbol.original), old.as_str()), EINVAL));
+            }
+        }
+        if !force && decl::version_newer(&to.version, &from.version) != Some(true) {
+            return Err(refuse(
+                &fmt!(
+                    "{}'s version {} is not newer than {}'s {} (add force to swap anyway)",
+                    new.as_str(),
+                    version(&to.version),
+                    old.as_str(),
+                    version(&from.version)
+                ),
+                EINVAL,
+            ));
+        }
+        Ok(())
+    }
+
+    /// Gives each symbol of `name` without a slot of its own (after a
+    /// rollback to it) one of the slots that jump into it for that symbol.
+    fn adopt_slots(&mut self, name: &Name) {
+        let Registry { interposers, slots, .. } = self;
+        let Some(interposer) = interposers.iter_mut().find(|i| i.module == *name) else {
+            return;
+        };
+        for symbol in interposer.symbols.iter_mut().filter(|s| s.slot.is_none()) {
+            symbol.slot = slots.iter().position(|slot| {
+                slot.as_ref()
+                    .is_some_and(|s| s.owner == *name && s.original == symbol.original)
+            });
+        }
+    }
+
+    /// Points every slot that jumps into `old` at `new`'s replacement for the
+    /// same symbol (checked by `check_swap`); returns how many.
+    fn move_slots(&mut self, old: &Name, new: &Name) -> usize {
+        let Registry { interposers, slots, .. } = self;
+        let Some(to) = interposers.iter().find(|i| i.module == *new) else {
+            return 0;
+        };
+        let mut moved = 0;
+        for (index, slot) in slots.iter_mut().enumerate() {
+            let Some(slot) = slot.as_mut().filter(|s| s.owner == *old) else {
+                continue;
+            };
+            if let Some(symbol) = to.symbols.iter().find(|s| s.original == slot.original) {
+                sys::slots::set(index, symbol.address);
+                slot.owner = *new;
+                moved += 1;
+            }
+        }
+        moved
     }
 
     /// Plans, for each undefined symbol of `consumer`, the binding to the
@@ -263,7 +533,7 @@ impl Registry {
         for symbol in image.symbols().filter(|s| s.undefined) {
             let name = symbol.name.to_bytes();
             let found = deps.iter().find_map(|edge| {
-                let interposer = self.live(&edge.dep)?;
+                let interposer = self.serving(&edge.dep)?;
                 let redefined = interposer.symbols.iter().find(|s| is(&s.original, name))?;
                 Some((interposer, redefined))
             });
@@ -287,8 +557,9 @@ impl Registry {
                 interposer.module.as_str(),
                 text(&redefined.replacement)
             );
+            let address = redefined.slot.map_or(redefined.address, sys::slots::address);
             bindings.push(
-                Binding::new(symbol.index, redefined.address, cstr(&redefined.original)),
+                Binding::new(symbol.index, address, cstr(&redefined.original)),
                 GFP_KERNEL,
             )?;
             let entry = (interposer.module, interposer.generation);
@@ -332,6 +603,20 @@ fn with_nul(bytes: &[u8]) -> Result<KVec<u8>> {
 /// A NUL-terminated buffer made by [`with_nul`] as a `CStr`.
 fn cstr(bytes: &[u8]) -> &CStr {
     CStr::from_bytes_with_nul(bytes).unwrap_or(c"")
+}
+
+/// A modinfo version for log lines.
+fn version(v: &[u8]) -> &str {
+    if v.is_empty() {
+        "none"
+    } else {
+        text(v)
+    }
+}
+
+/// `bytes` without its NUL.
+fn strip_nul(bytes: &[u8]) -> &[u8] {
+    bytes.strip_suffix(&[0]).unwrap_or(bytes)
 }
 
 /// Symbol names for log lines (they are ASCII).

@@ -146,3 +146,34 @@ int preload_link(struct module *consumer, const char *dep)
 	kobject_put(kobj);
 	return ret;
 }
+
+/*
+ * Links the live module @consumer to the live module @dep after both have
+ * loaded (a swap), as preload_link() does while @consumer loads, and adds
+ * the holders/ symlink the kernel makes only at load; the kernel removes
+ * it with the link when @consumer unloads. A reference on @consumer keeps
+ * it from unloading meanwhile. Returns as preload_link(), -ENOENT also when
+ * @consumer is not live.
+ */
+int preload_link_live(const char *consumer, const char *dep)
+{
+	struct module *mod = NULL, *target = NULL;
+	struct kobject *kobj = module_kobject_get(consumer, &mod);
+	struct kobject *dep_kobj;
+	int ret = -ENOENT;
+
+	if (!kobj)
+		return -ENOENT;
+	if (mod && try_module_get(mod)) {
+		ret = preload_link(mod, dep);
+		dep_kobj = ret == 0 ? module_kobject_get(dep, &target) : NULL;
+		if (dep_kobj && target && target->holders_dir &&
+		    sysfs_create_link(target->holders_dir, &mod->mkobj.kobj, mod->name))
+			pr_warn("%s: no holders/ link to %s in sysfs\n", dep, mod->name);
+		if (dep_kobj)
+			kobject_put(dep_kobj);
+		module_put(mod);
+	}
+	kobject_put(kobj);
+	return ret;
+}

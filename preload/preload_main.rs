@@ -19,6 +19,7 @@ mod loader;
 mod modules_dep;
 mod proc;
 mod stats;
+mod swap;
 mod sys;
 mod table;
 

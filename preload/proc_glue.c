@@ -12,6 +12,7 @@
 #include <linux/proc_fs.h>
 #include <linux/ratelimit.h>
 #include <linux/seq_file.h>
+#include <linux/uaccess.h>
 #include <linux/utsname.h>
 #include <linux/vmalloc.h>
 
@@ -74,6 +75,26 @@ static const struct proc_ops deps_ops = {
 	.proc_release = deps_release,
 };
 
+/* A swap request, "OLD NEW" or "OLD NEW force", in one write. */
+static ssize_t swap_write(struct file *file, const char __user *buf, size_t len, loff_t *pos)
+{
+	char request[160];
+	int ret;
+
+	if (!file_ns_capable(file, &init_user_ns, CAP_SYS_MODULE) || !capable(CAP_SYS_MODULE))
+		return -EPERM;
+	if (len >= sizeof(request))
+		return -EINVAL;
+	if (copy_from_user(request, buf, len))
+		return -EFAULT;
+	ret = preload_rust_swap(proc_ctx, request, len);
+	return ret ? ret : len;
+}
+
+static const struct proc_ops swap_ops = {
+	.proc_write = swap_write,
+};
+
 static int stats_show(struct seq_file *m, void *v)
 {
 	return preload_rust_stats_show(proc_ctx, m);
@@ -92,7 +113,8 @@ int preload_proc_create(const void *ctx)
 		return -ENOMEM;
 	if (!proc_create("deps", 0600, proc_dir, &deps_ops) ||
 	    !proc_create_single("stats", 0444, proc_dir, stats_show) ||
-	    !proc_create_single("interposers", 0444, proc_dir, interposers_show)) {
+	    !proc_create_single("interposers", 0444, proc_dir, interposers_show) ||
+	    !proc_create("swap", 0200, proc_dir, &swap_ops)) {
 		proc_remove(proc_dir);
 		return -ENOMEM;
 	}

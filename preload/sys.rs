@@ -24,6 +24,10 @@ mod glue {
         pub(super) fn preload_request_module(name: *const c_char) -> c_int;
         pub(super) fn preload_spawned_by_kernel() -> bool;
         pub(super) fn preload_link(consumer: *mut c_void, dep: *const c_char) -> c_int;
+        pub(super) fn preload_link_live(consumer: *const c_char, dep: *const c_char) -> c_int;
+        pub(super) fn preload_slot_count() -> usize;
+        pub(super) fn preload_slot_address(slot: usize) -> usize;
+        pub(super) fn preload_slot_set(slot: usize, func: usize);
         pub(super) fn preload_proc_create(ctx: *const c_void) -> c_int;
         pub(super) fn preload_proc_remove();
         pub(super) fn preload_config_path(chosen: *mut bool) -> *const c_char;
@@ -128,6 +132,41 @@ pub(crate) fn request_module(name: &Name) -> Result<c_int> {
 pub(crate) fn spawned_by_kernel() -> bool {
     // SAFETY: The glue function has no preconditions.
     unsafe { glue::preload_spawned_by_kernel() }
+}
+
+/// Links the live module `consumer` to the live module `dep` (a swap), with
+/// the `holders/` symlink the kernel makes only at load.
+pub(crate) fn link_live(consumer: &Name, dep: &Name) -> Result<Link> {
+    let (consumer, dep) = (CName::new(consumer), CName::new(dep));
+    // SAFETY: Both names are NUL-terminated and outlive the call;
+    // `find_module_mutex` succeeded before the module was set up.
+    let ret = to_result(unsafe { glue::preload_link_live(consumer.as_ptr(), dep.as_ptr()) })?;
+    Ok(if ret == 0 { Link::Added } else { Link::Present })
+}
+
+/// The swap slots: static-call trampolines that consumers of swappable
+/// interposers bind to (swap_glue.c).
+pub(crate) mod slots {
+    use super::glue;
+
+    /// How many there are.
+    pub(crate) fn count() -> usize {
+        // SAFETY: The glue function has no preconditions.
+        unsafe { glue::preload_slot_count() }
+    }
+
+    /// The trampoline's address, which consumers bind to.
+    pub(crate) fn address(slot: usize) -> usize {
+        // SAFETY: The glue function checks the index.
+        unsafe { glue::preload_slot_address(slot) }
+    }
+
+    /// Points the trampoline at `func` (0: a plain return). Sleeps.
+    pub(crate) fn set(slot: usize, func: usize) {
+        // SAFETY: The glue function checks the index; `func` is a function
+        // of a live module whose link the callers keep, or 0.
+        unsafe { glue::preload_slot_set(slot, func) }
+    }
 }
 
 /// Whether a refused write may be logged now (the kernel's default rate
@@ -457,6 +496,21 @@ unsafe extern "C" fn preload_rust_going(ctx: *const c_void, name: *const c_char,
     // SAFETY: Guaranteed by the caller.
     let (state, name) = unsafe { (state(ctx), bytes(name, len)) };
     loader::going(state, name);
+}
+
+/// Called for a write to `/proc/preload/swap`; returns 0 or a negative errno.
+///
+/// # Safety
+///
+/// `ctx` as for [`state`]; `request` points to `len` bytes.
+#[no_mangle]
+unsafe extern "C" fn preload_rust_swap(ctx: *const c_void, request: *const c_char, len: usize) -> c_int {
+    // SAFETY: Guaranteed by the caller.
+    let (state, request) = unsafe { (state(ctx), bytes(request, len)) };
+    match crate::swap::request(state, request) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
 }
 
 /// Called when `/proc/preload/deps` is opened for writing. Returns the

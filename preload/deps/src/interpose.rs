@@ -25,6 +25,37 @@ pub const INTERPOSE_KEY: &[u8] = b"interpose";
 /// The modinfo key of a consumer's "may have multiple definitions" flags.
 pub const INTERPOSABLE_KEY: &[u8] = b"interposable";
 
+/// The modinfo key by which an interposer lets its consumers' bindings be
+/// swapped to another interposer (value `yes`).
+pub const SWAPPABLE_KEY: &[u8] = b"interpose_swappable";
+
+/// Compares two modinfo `version` strings made of dot-separated decimal
+/// numbers (`1`, `2.0`, `2.10.1`; missing parts count as 0): whether `new`
+/// is newer than `old`, or `None` if either is not such a string.
+pub fn version_newer(new: &[u8], old: &[u8]) -> Option<bool> {
+    let (mut new_parts, mut old_parts) = (new.split(|&b| b == b'.'), old.split(|&b| b == b'.'));
+    loop {
+        match (new_parts.next(), old_parts.next()) {
+            (None, None) => return Some(false),
+            (n, o) => {
+                let (n, o) = (version_part(n)?, version_part(o)?);
+                if n != o {
+                    return Some(n > o);
+                }
+            }
+        }
+    }
+}
+
+/// One part of a version: a decimal number of up to 9 digits; absent is 0.
+fn version_part(part: Option<&[u8]>) -> Option<u32> {
+    let Some(part) = part else { return Some(0) };
+    if part.is_empty() || part.len() > 9 || !part.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(part.iter().fold(0, |n, &d| n * 10 + u32::from(d - b'0')))
+}
+
 /// The values of every `key=value` entry for `key` in a `.modinfo` section,
 /// which is a run of NUL-terminated strings (with NUL padding between).
 pub fn modinfo_values<'a>(section: &'a [u8], key: &'a [u8]) -> impl Iterator<Item = &'a [u8]> {

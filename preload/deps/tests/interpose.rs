@@ -79,3 +79,21 @@ fn arbitrary_bytes_never_panic() {
         let _ = flags_symbol(&bytes, b"a");
     }
 }
+
+#[test]
+fn versions_compare_part_by_part() {
+    assert_eq!(version_newer(b"2", b"1"), Some(true));
+    assert_eq!(version_newer(b"1.10", b"1.9"), Some(true));
+    assert_eq!(version_newer(b"1.0.1", b"1"), Some(true));
+    assert_eq!(version_newer(b"1", b"1.0"), Some(false));
+    assert_eq!(version_newer(b"1.0", b"1.0"), Some(false));
+    assert_eq!(version_newer(b"1.9", b"1.10"), Some(false));
+}
+
+#[test]
+fn versions_that_are_not_dotted_numbers_do_not_compare() {
+    for bad in [&b""[..], b"1.", b".1", b"1..2", b"v1", b"1.0-rc1", b"1234567890"] {
+        assert_eq!(version_newer(bad, b"1"), None, "{bad:?}");
+        assert_eq!(version_newer(b"1", bad), None, "{bad:?}");
+    }
+}

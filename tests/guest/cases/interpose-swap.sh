@@ -1,0 +1,66 @@
+# A swappable interposer's consumers move to its version 2 while they stay
+# loaded and keep calling: from then on their calls, and those of consumers
+# that load later, go to version 2; version 1 stays loaded, linked to them,
+# until they go. Swaps that are not allowed are refused, saying why, and
+# change nothing; swapping back to version 1 needs force.
+. "$(dirname "$0")/../lib.sh"
+SWAP=/proc/preload/swap
+swap() { printf '%s\n' "$*" > $SWAP; }
+start_preload
+set_deps 'pl_caller_live: interposer\npl_caller_b: interposer\n'
+check "a consumer of interposer 1.0 loads" insmod "$(ko pl_caller_live)"
+check "... and its calls go to interposer 1.0" param_is pl_caller_live compute 1042
+check "interposer: swappable, version 1.0" grep -Eq '^interposer bound=1 consumers=pl_caller_live .* version=1.0 swap=yes$' $INTERPOSERS
+check "interposer_v2 loads" modprobe interposer_v2
+check "... swappable, version 2.0, no consumers" grep -Eq '^interposer_v2 bound=0 .* version=2.0 swap=yes$' $INTERPOSERS
+modprobe pl_plain
+refuse "a swap to a module that is not an interposer is refused" swap interposer pl_plain
+check "... saying so" log_has 'swap interposer -> pl_plain refused: pl_plain is not a loaded interposer'
+refuse "a swap to an older version is refused" swap interposer_v2 interposer
+check "... saying so" log_has "swap interposer_v2 -> interposer refused: interposer's version 1.0 is not newer than interposer_v2's 2.0"
+refuse "a malformed request is refused" swap interposer
+check "nothing changed" param_is pl_caller_live compute 1042
+
+check "swap interposer for interposer_v2" swap interposer interposer_v2
+check "... logged" log_has 'swapped interposer for interposer_v2: 1 consumer\(s\), 3 slot\(s\) retargeted'
+check "the running consumer's calls go to version 2 now" param_is pl_caller_live compute 2042
+cat /sys/module/pl_caller_live/parameters/say >/dev/null
+check "... its messages get version 2's tag" log_has '\[interposer v2\] pl_caller_live: hello'
+check "interposer_v2 serves it" grep -Eq '^interposer_v2 bound=1 consumers=pl_caller_live ' $INTERPOSERS
+check "interposer is retired" grep -Eq '^interposer bound=0 .* swap=retired:interposer_v2$' $INTERPOSERS
+check "the consumer is linked to interposer_v2" holder interposer_v2 pl_caller_live
+check "... and still to interposer" holder interposer pl_caller_live
+check "a consumer that lists interposer and loads now gets version 2" insmod "$(ko pl_caller_b)"
+check "... its compute is version 2's" param_is pl_caller_b compute 2042
+check "... and it counts as interposer_v2's" bound_is interposer_v2 2
+refuse "rmmod interposer_v2 is refused while its consumers are loaded" rmmod interposer_v2
+refuse "so is rmmod interposer: its code may still be running" rmmod interposer
+
+# Swapping back and forth while two readers keep calling: every call
+# returns one version's result, none fails.
+(
+    n=0
+    while [ $n -lt 300 ]; do cat /sys/module/pl_caller_live/parameters/compute; n=$((n + 1)); done
+) >/tmp/calls.1 2>&1 &
+(
+    n=0
+    while [ $n -lt 300 ]; do cat /sys/module/pl_caller_live/parameters/compute; n=$((n + 1)); done
+) >/tmp/calls.2 2>&1 &
+swaps=0
+i=0
+while [ $i -lt 20 ]; do
+    swap interposer_v2 interposer force && swap interposer interposer_v2 && swaps=$((swaps + 2))
+    i=$((i + 1))
+done
+wait
+echo "  # $swaps swaps during $(cat /tmp/calls.1 /tmp/calls.2 | wc -l) calls"
+check "40 swaps back and forth succeeded" [ $swaps -eq 40 ]
+check "600 calls during them, each returning 1042 or 2042" \
+    sh -c '[ "$(cat /tmp/calls.1 /tmp/calls.2 | grep -cxE "1042|2042")" -eq 600 ]'
+check "both versions answered" sh -c 'grep -qx 1042 /tmp/calls.1 /tmp/calls.2 && grep -qx 2042 /tmp/calls.1 /tmp/calls.2'
+
+check "the consumers unload" rmmod pl_caller_live pl_caller_b
+check "then interposer unloads" rmmod interposer
+check "and interposer_v2" rmmod interposer_v2
+check "sample_lib unloads: no reference left" rmmod sample_lib
+finish
