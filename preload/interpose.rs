@@ -19,7 +19,7 @@
 
 use crate::deps::{Edge, Name};
 use crate::interpose_decl::{self as decl, DeclError};
-use crate::sys::{self, Binding, ComingModule, LoadingImage};
+use crate::sys::{self, Binding, ComingModule, LoadingImage, ModuleState};
 use kernel::new_mutex;
 use kernel::prelude::*;
 use kernel::seq_file::{seq_print, SeqFile};
@@ -139,18 +139,7 @@ impl Interposers {
             }
         }
         for (interposer, _) in planned.interposers.iter() {
-            // Swapped meanwhile: the new one serves it, and needs the link.
-            let serving = registry.serving(interposer).map(|i| i.module);
-            let Some(serving) = serving else { continue };
-            if serving != *interposer && module.link(&serving).is_err() {
-                pr_err!(
-                    "{0}: interposer {1} went away while {0} was loading; refusing to load {0}\n",
-                    name.as_str(),
-                    serving.as_str()
-                );
-                return Err(ENOENT);
-            }
-            if let Some(i) = registry.interposers.iter_mut().find(|i| i.module == serving) {
+            if let Some(i) = registry.interposers.iter_mut().find(|i| i.module == *interposer) {
                 i.consumers.push(*name, GFP_KERNEL)?;
             }
         }
@@ -457,6 +446,15 @@ impl Registry {
             if let Some(to) = i.retired_to.filter(|to| to != other || name == old) {
                 return Err(refuse(&fmt!("{} was swapped for {} already", name.as_str(), to.as_str()), EINVAL));
             }
+        }
+        // Every consumer must be live, so that it can be linked to `new`: not
+        // between its planning and its coming, nor unloading.
+        let loading = self.planned.iter().find(|p| p.interposers.iter().any(|(i, _)| i == old));
+        if let Some(p) = loading {
+            return Err(refuse(&fmt!("{} is loading; try again", p.consumer.as_str()), EBUSY));
+        }
+        if let Some(c) = from.consumers.iter().find(|c| sys::module_state(c) != ModuleState::Live) {
+            return Err(refuse(&fmt!("{} is loading or unloading; try again", c.as_str()), EBUSY));
         }
         for symbol in from.symbols.iter() {
             if symbol.slot.is_none() {

@@ -7,7 +7,7 @@
 SWAP=/proc/preload/swap
 swap() { printf '%s\n' "$*" > $SWAP; }
 start_preload
-set_deps 'pl_caller_live: interposer\npl_caller_b: interposer\n'
+set_deps 'pl_caller_live: interposer\npl_caller_b: interposer\npl_caller_slow: interposer\n'
 check "a consumer of interposer 1.0 loads" insmod "$(ko pl_caller_live)"
 check "... and its calls go to interposer 1.0" param_is pl_caller_live compute 1042
 check "interposer: swappable, version 1.0" grep -Eq '^interposer bound=1 consumers=pl_caller_live .* version=1.0 swap=yes$' $INTERPOSERS
@@ -19,20 +19,26 @@ check "... saying so" log_has 'swap interposer -> pl_plain refused: pl_plain is 
 refuse "a swap to an older version is refused" swap interposer_v2 interposer
 check "... saying so" log_has "swap interposer_v2 -> interposer refused: interposer's version 1.0 is not newer than interposer_v2's 2.0"
 refuse "a malformed request is refused" swap interposer
+insmod "$(ko pl_caller_slow)" &
+sleep 1
+refuse "a swap while a consumer is still loading is refused" swap interposer interposer_v2
+check "... saying which and to try again" log_has 'swap interposer -> interposer_v2 refused: pl_caller_slow is loading or unloading; try again'
+wait
+check "... that consumer then loads, bound to interposer 1.0" log_has '\[interposer\] pl_caller_slow: compute=1042'
 check "nothing changed" param_is pl_caller_live compute 1042
 
 check "swap interposer for interposer_v2" swap interposer interposer_v2
-check "... logged" log_has 'swapped interposer for interposer_v2: 1 consumer\(s\), 3 slot\(s\) retargeted'
+check "... logged" log_has 'swapped interposer for interposer_v2: 2 consumer\(s\), 3 slot\(s\) retargeted'
 check "the running consumer's calls go to version 2 now" param_is pl_caller_live compute 2042
 cat /sys/module/pl_caller_live/parameters/say >/dev/null
 check "... its messages get version 2's tag" log_has '\[interposer v2\] pl_caller_live: hello'
-check "interposer_v2 serves it" grep -Eq '^interposer_v2 bound=1 consumers=pl_caller_live ' $INTERPOSERS
+check "interposer_v2 serves it" grep -Eq '^interposer_v2 bound=2 consumers=pl_caller_live,pl_caller_slow ' $INTERPOSERS
 check "interposer is retired" grep -Eq '^interposer bound=0 .* swap=retired:interposer_v2$' $INTERPOSERS
 check "the consumer is linked to interposer_v2" holder interposer_v2 pl_caller_live
 check "... and still to interposer" holder interposer pl_caller_live
 check "a consumer that lists interposer and loads now gets version 2" insmod "$(ko pl_caller_b)"
 check "... its compute is version 2's" param_is pl_caller_b compute 2042
-check "... and it counts as interposer_v2's" bound_is interposer_v2 2
+check "... and it counts as interposer_v2's" bound_is interposer_v2 3
 refuse "rmmod interposer_v2 is refused while its consumers are loaded" rmmod interposer_v2
 refuse "so is rmmod interposer: its code may still be running" rmmod interposer
 
@@ -59,7 +65,7 @@ check "600 calls during them, each returning 1042 or 2042" \
     sh -c '[ "$(cat /tmp/calls.1 /tmp/calls.2 | grep -cxE "1042|2042")" -eq 600 ]'
 check "both versions answered" sh -c 'grep -qx 1042 /tmp/calls.1 /tmp/calls.2 && grep -qx 2042 /tmp/calls.1 /tmp/calls.2'
 
-check "the consumers unload" rmmod pl_caller_live pl_caller_b
+check "the consumers unload" rmmod pl_caller_live pl_caller_b pl_caller_slow
 check "then interposer unloads" rmmod interposer
 check "and interposer_v2" rmmod interposer_v2
 check "sample_lib unloads: no reference left" rmmod sample_lib
