@@ -14,7 +14,8 @@ pub(crate) fn request(state: &State, request: &[u8]) -> Result {
     let mut words = request
         .split(|&b| b == b' ' || b == b'\t' || b == b'\n')
         .filter(|w| !w.is_empty());
-    let (Some(old), Some(new), force, None) = (words.next(), words.next(), words.next(), words.next())
+    let (Some(old), Some(new), force, None) =
+        (words.next(), words.next(), words.next(), words.next())
     else {
         pr_err!("/proc/preload/swap: usage: OLD NEW [force]\n");
         return Err(EINVAL);
