@@ -119,6 +119,21 @@ pub enum Command {
         /// Files to load [default: the config].
         files: Vec<PathBuf>,
     },
+    /// Move the consumers of the swappable interposer OLD to NEW while they run.
+    ///
+    /// Their calls go to NEW from then on; OLD stays loaded until they
+    /// unload. NEW must redefine every symbol OLD does and have a newer
+    /// version, unless --force.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Swap {
+        /// Swap even if NEW's version is not newer than OLD's.
+        #[arg(long)]
+        force: bool,
+        /// The interposer whose consumers move.
+        old: String,
+        /// The interposer that serves them from now on.
+        new: String,
+    },
     /// Show whether preload is loaded, its list size, counters and interposers.
     #[command(after_help = EXIT_CODES_HELP)]
     Status {

@@ -14,6 +14,7 @@ mod modules;
 mod procfs;
 mod reload;
 mod status;
+mod swap;
 
 use clap::Parser;
 use cli::{AbiCommand, Cli, Command};
@@ -43,6 +44,7 @@ fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Rollback => apply::rollback(&ctx),
         Command::Reload { files } => reload::run(&ctx, files),
         Command::Status { json } => status::run(&ctx, json),
+        Command::Swap { force, old, new } => swap::run(&ctx, &old, &new, force),
         Command::Explain { module, files } => explain::run(&ctx, &module, files),
         Command::Abi(AbiCommand::Snapshot {
             kernel,

@@ -26,6 +26,11 @@ pub struct Interposer {
     pub consumers: Vec<String>,
     /// The symbols it interposes.
     pub symbols: Vec<String>,
+    /// Its modinfo version, if it has one and this preload shows it.
+    pub version: Option<String>,
+    /// Whether it is swappable: `yes`, `no`, `retired:NEW`, or empty if
+    /// this preload does not say.
+    pub swap: String,
 }
 
 impl Proc {
@@ -110,6 +115,16 @@ impl Proc {
             .map(|(_, value)| value)
     }
 
+    /// Asks preload to move the consumers of interposer `old` to `new`
+    /// (`/proc/preload/swap`); returns the kernel's error, if any.
+    pub fn write_swap(&self, old: &str, new: &str, force: bool) -> io::Result<()> {
+        let request = format!("{old} {new}{}\n", if force { " force" } else { "" });
+        fs::OpenOptions::new()
+            .write(true)
+            .open(self.dir.join("preload/swap"))?
+            .write_all(request.as_bytes())
+    }
+
     /// Reads preload's counters as `(name, value)` pairs in file order.
     pub fn read_stats(&self) -> Result<Vec<(String, u64)>, Error> {
         let path = self.dir.join("preload/stats");
@@ -165,6 +180,8 @@ pub fn parse_interposers(text: &str) -> Result<Vec<Interposer>, (usize, String)>
             bound: 0,
             consumers: Vec::new(),
             symbols: Vec::new(),
+            version: None,
+            swap: String::new(),
         };
         let mut seen_bound = false;
         for word in words {
@@ -187,6 +204,8 @@ pub fn parse_interposers(text: &str) -> Result<Vec<Interposer>, (usize, String)>
                 }
                 "consumers" => interposer.consumers = list(),
                 "symbols" => interposer.symbols = list(),
+                "version" if value != "-" => interposer.version = Some(value.to_owned()),
+                "swap" => interposer.swap = value.to_owned(),
                 // Fields added later are not errors.
                 _ => {}
             }
@@ -205,8 +224,8 @@ mod tests {
 
     #[test]
     fn interposer_lines_parse() {
-        let text = "interposer bound=2 consumers=pl_a,pl_b symbols=kmalloc_hook,printk_hook\n\
-                    idle bound=0 consumers=- symbols=x\n";
+        let text = "interposer bound=2 consumers=pl_a,pl_b symbols=kmalloc_hook,printk_hook version=1.0 swap=yes\n\
+                    idle bound=0 consumers=- symbols=x version=- swap=retired:interposer\n";
         let parsed = parse_interposers(text).unwrap();
         assert_eq!(
             parsed[0],
@@ -215,10 +234,14 @@ mod tests {
                 bound: 2,
                 consumers: vec!["pl_a".into(), "pl_b".into()],
                 symbols: vec!["kmalloc_hook".into(), "printk_hook".into()],
+                version: Some("1.0".into()),
+                swap: "yes".into(),
             }
         );
         assert_eq!(parsed[1].bound, 0);
         assert!(parsed[1].consumers.is_empty());
+        assert_eq!(parsed[1].version, None);
+        assert_eq!(parsed[1].swap, "retired:interposer");
     }
 
     #[test]

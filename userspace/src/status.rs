@@ -159,7 +159,10 @@ fn to_json(status: &Status) -> Value {
     let interposers: Vec<Value> = status
         .interposers
         .iter()
-        .map(|i| json!({"name": i.name, "bound": i.bound, "consumers": i.consumers, "symbols": i.symbols}))
+        .map(|i| {
+            json!({"name": i.name, "bound": i.bound, "consumers": i.consumers,
+                   "symbols": i.symbols, "version": i.version, "swap": i.swap})
+        })
         .collect();
     json!({
         "loaded": status.loaded,
@@ -192,6 +195,8 @@ mod tests {
                 bound: 1,
                 consumers: vec!["pl_user".into()],
                 symbols: vec!["pl_dep_value".into()],
+                version: Some("1.0".into()),
+                swap: "yes".into(),
             }],
             abi: None,
         }

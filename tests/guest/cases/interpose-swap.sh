@@ -27,13 +27,18 @@ wait
 check "... that consumer then loads, bound to interposer 1.0" log_has '\[interposer\] pl_caller_slow: compute=1042'
 check "nothing changed" param_is pl_caller_live compute 1042
 
-check "swap interposer for interposer_v2" swap interposer interposer_v2
+check "preloadctl swap refuses an older version, exit status 3" exits 3 preloadctl swap interposer_v2 interposer
+check "... saying why" said "interposer's version 1.0 is not newer than interposer_v2's 2.0 \(--force swaps anyway\)"
+check "preloadctl swap interposer interposer_v2 succeeds" exits 0 preloadctl swap interposer interposer_v2
+check "... naming the consumers interposer_v2 now serves" said '^swapped interposer for interposer_v2; interposer_v2 now serves pl_caller_live, pl_caller_slow$'
 check "... logged" log_has 'swapped interposer for interposer_v2: 2 consumer\(s\), 3 slot\(s\) retargeted'
 check "the running consumer's calls go to version 2 now" param_is pl_caller_live compute 2042
 cat /sys/module/pl_caller_live/parameters/say >/dev/null
 check "... its messages get version 2's tag" log_has '\[interposer v2\] pl_caller_live: hello'
 check "interposer_v2 serves it" grep -Eq '^interposer_v2 bound=2 consumers=pl_caller_live,pl_caller_slow ' $INTERPOSERS
 check "interposer is retired" grep -Eq '^interposer bound=0 .* swap=retired:interposer_v2$' $INTERPOSERS
+check "preloadctl status --json shows it" exits 0 preloadctl status --json
+check "... retired, with its version" said '"name":"interposer","swap":"retired:interposer_v2","symbols":\[[^]]*\],"version":"1.0"'
 check "the consumer is linked to interposer_v2" holder interposer_v2 pl_caller_live
 check "... and still to interposer" holder interposer pl_caller_live
 check "a consumer that lists interposer and loads now gets version 2" insmod "$(ko pl_caller_b)"
