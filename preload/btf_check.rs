@@ -86,7 +86,7 @@ pub(crate) fn check(module: &Name, image: &LoadingImage, modinfo: &[u8]) -> Resu
             .as_ref()
             .and_then(|own| function(own, redefinition.replacement))
         else {
-            note(&mut unchecked, redefinition.replacement)?;
+            note(&mut unchecked, "replacement", redefinition.replacement)?;
             continue;
         };
         match original(&vmlinux, deps, redefinition.original) {
@@ -94,12 +94,12 @@ pub(crate) fn check(module: &Name, image: &LoadingImage, modinfo: &[u8]) -> Resu
                 compare(module, value, &redefinition, &ours, &theirs)?;
                 same += 1;
             }
-            None => note(&mut unchecked, redefinition.original)?,
+            None => note(&mut unchecked, "original", redefinition.original)?,
         }
     }
     if !unchecked.0.is_empty() {
         let unchecked = core::str::from_utf8(&unchecked.0).unwrap_or("?");
-        pr_info!("{name}: types checked against BTF: {same} match; not compared, no BTF for: {unchecked} (Rust functions have none)\n");
+        pr_info!("{name}: types checked against BTF: {same} match; not compared, no BTF for: {unchecked} (Rust functions and modules built without BTF have none)\n");
     }
     Ok(())
 }
@@ -159,10 +159,10 @@ fn compare(
     Err(refuse_interposer(module, value, text(&why.0)))
 }
 
-/// Adds `name` to the comma-separated list in `list`.
-fn note(list: &mut TextBuf, name: &[u8]) -> Result {
+/// Adds `role name` to the comma-separated list in `list`.
+fn note(list: &mut TextBuf, role: &str, name: &[u8]) -> Result {
     let comma = if list.0.is_empty() { "" } else { ", " };
-    write!(list, "{comma}{}", text(name)).map_err(|_| ENOMEM)
+    write!(list, "{comma}{role} {}", text(name)).map_err(|_| ENOMEM)
 }
 
 fn read(path: &CStr) -> Result<FileContents> {
