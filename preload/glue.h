@@ -41,7 +41,8 @@ int preload_link_live(const char *consumer, const char *dep);
 /* interpose_glue.c */
 bool preload_strict_interpose(void);
 const Elf_Shdr *preload_image_symtab(const Elf_Ehdr *hdr, const Elf_Shdr *sechdrs);
-const char *preload_image_modinfo(const struct preload_image *image, size_t *len);
+const void *preload_image_section(const struct preload_image *image, const char *name,
+				  size_t *len);
 int preload_image_symbol(const struct preload_image *image, unsigned int index,
 			 const char **name, bool *undefined);
 int preload_plan_set(const char *module, const struct preload_binding *bindings, size_t count);

@@ -17,6 +17,7 @@
 //! (`sys::slots`) that jumps to the replacement, consumers bind to the
 //! trampoline, and a swap to another interposer retargets the trampolines.
 
+use crate::btf_check;
 use crate::deps::{Edge, Name};
 use crate::interpose_decl::{self as decl, DeclError};
 use crate::sys::{self, Binding, ComingModule, LoadingImage, ModuleState};
@@ -92,10 +93,13 @@ impl Interposers {
     }
 
     /// Before `module`'s symbols are bound: notes its declarations if it is
-    /// an interposer (refusing malformed ones), and plans the bindings of
-    /// its undefined symbols to the interposers among `deps`.
+    /// an interposer (refusing malformed ones, and replacements whose BTF
+    /// type is not the original's), and plans the bindings of its undefined
+    /// symbols to the interposers among `deps`.
     pub(crate) fn before_bind(&self, module: &Name, image: &LoadingImage, deps: &[Edge]) -> Result {
         let modinfo = image.modinfo();
+        // Before the lock: it reads BTF files.
+        btf_check::check(module, image, modinfo)?;
         let mut registry = self.registry.lock();
         registry.note_interposer(module, image, modinfo)?;
         let mut planned = Planned {
@@ -569,7 +573,7 @@ impl Registry {
     }
 }
 
-fn refuse_interposer(module: &Name, value: &[u8], why: impl kernel::fmt::Display) -> Error {
+pub(crate) fn refuse_interposer(module: &Name, value: &[u8], why: impl kernel::fmt::Display) -> Error {
     pr_err!(
         "{}: cannot be an interposer: modinfo \"interpose={}\": {}\n",
         module.as_str(),

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * What interposition needs from C: read the image of a module being loaded
- * (its .modinfo and symbol table), and bind a consumer's undefined symbols to
- * an interposer's functions.
+ * (its sections, such as .modinfo and .BTF, and its symbol table), and bind a
+ * consumer's undefined symbols to an interposer's functions.
  *
  * Binding is a "plan" per loading module: (symbol index, address) pairs that
  * Rust computes before the loader binds symbols. The loader then resolves
@@ -34,17 +34,18 @@ bool preload_strict_interpose(void)
 	return READ_ONCE(strict_interpose);
 }
 
-/* The .modinfo section of @image, or NULL. */
-const char *preload_image_modinfo(const struct preload_image *image, size_t *len)
+/* The section @name of @image (.modinfo, .BTF), or NULL. */
+const void *preload_image_section(const struct preload_image *image, const char *name,
+				  size_t *len)
 {
 	unsigned int i;
 
 	for (i = 1; i < image->hdr->e_shnum; i++) {
 		const Elf_Shdr *s = &image->sechdrs[i];
 
-		if (s->sh_type != SHT_NOBITS && !strcmp(image->secstrings + s->sh_name, ".modinfo")) {
+		if (s->sh_type != SHT_NOBITS && !strcmp(image->secstrings + s->sh_name, name)) {
 			*len = s->sh_size;
-			return (const char *)s->sh_addr;
+			return (const void *)s->sh_addr;
 		}
 	}
 	return NULL;

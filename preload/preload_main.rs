@@ -9,6 +9,9 @@ use kernel::new_mutex;
 use kernel::prelude::*;
 use kernel::sync::{Arc, Mutex};
 
+#[path = "deps/src/btf.rs"]
+pub mod btf;
+mod btf_check;
 mod config;
 #[path = "deps/src/deps.rs"]
 pub mod deps;

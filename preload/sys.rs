@@ -40,7 +40,11 @@ mod glue {
         pub(super) fn preload_free_file(buf: *mut c_void);
         pub(super) fn preload_log_refusal() -> bool;
         pub(super) fn preload_strict_interpose() -> bool;
-        pub(super) fn preload_image_modinfo(image: *const c_void, len: *mut usize) -> *const c_char;
+        pub(super) fn preload_image_section(
+            image: *const c_void,
+            name: *const c_char,
+            len: *mut usize,
+        ) -> *const c_void;
         pub(super) fn preload_image_symbol(
             image: *const c_void,
             index: u32,
@@ -241,15 +245,22 @@ pub(crate) struct ImageSymbol<'a> {
 impl LoadingImage {
     /// The `.modinfo` section: NUL-separated `key=value` strings.
     pub(crate) fn modinfo(&self) -> &[u8] {
+        self.section(c".modinfo")
+    }
+
+    /// The bytes of the section called `name`; empty if there is none.
+    pub(crate) fn section(&self, name: &CStr) -> &[u8] {
         let mut len = 0;
-        // SAFETY: By the type invariant the image is valid; `len` is a valid
-        // out-pointer.
-        let data = unsafe { glue::preload_image_modinfo(self.0, &mut len) };
+        // SAFETY: By the type invariant the image is valid; `name` is
+        // NUL-terminated; `len` is a valid out-pointer.
+        let data =
+            unsafe { glue::preload_image_section(self.0, name.as_char_ptr().cast(), &mut len) };
         if data.is_null() || len == 0 {
             return &[];
         }
         // SAFETY: The glue returned a section of `len` bytes inside the
-        // image, which outlives `self`.
+        // image (the loader checked that each section lies in it), which
+        // outlives `self`.
         unsafe { core::slice::from_raw_parts(data.cast(), len) }
     }
 

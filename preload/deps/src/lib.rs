@@ -1,7 +1,8 @@
 //! The preload dependency list for host tools.
 //!
-//! All of the code is in `deps.rs`, which the kernel module also includes as
-//! source; see its documentation for the format.
+//! The code is in files the kernel module also includes as source: `deps.rs`
+//! (the list; see its documentation for the format), `interpose.rs` and
+//! `btf.rs`.
 
 #![no_std]
 #![forbid(unsafe_code)]
@@ -13,3 +14,7 @@ pub use deps::*;
 /// Interposer declarations in `.modinfo` (also shared with the kernel module).
 #[path = "interpose.rs"]
 pub mod interpose;
+
+/// BTF: function types by name (also shared with the kernel module).
+#[path = "btf.rs"]
+pub mod btf;

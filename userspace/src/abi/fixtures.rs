@@ -4,9 +4,13 @@
 //! this test fails if the committed files differ from what it generates
 //! (`PRELOAD_UPDATE_FIXTURES=1 cargo test fixtures` rewrites them).
 
-use super::btf::build::Builder;
 use super::ko::tests::exporter;
+use btf_build::Builder;
 use std::fs;
+
+/// The BTF writer of the shared reader's tests.
+#[path = "../../../preload/deps/tests/common/btf_build.rs"]
+mod btf_build;
 use std::path::Path;
 
 /// The running kernel's `vmlinux` BTF: `_printk` and `fix_typed(int)`
