@@ -222,8 +222,12 @@ pub fn run_hooks(dir: &Path, staged: &Path, bundle: &str) -> Result<Vec<Veto>, E
                 } else {
                     said
                 };
-                let said = said.lines().last().unwrap_or("").to_owned();
-                format!("hook {} said no ({}): {said}", hook.display(), out.status)
+                match said.lines().last() {
+                    Some(said) => {
+                        format!("hook {} said no ({}): {said}", hook.display(), out.status)
+                    }
+                    None => format!("hook {} said no ({})", hook.display(), out.status),
+                }
             }
             Err(e) => format!("hook {} cannot run: {}", hook.display(), describe(&e)),
         };
