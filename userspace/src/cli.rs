@@ -48,7 +48,8 @@ pub struct PathArgs {
         default_value = "/etc"
     )]
     pub config_dir: PathBuf,
-    /// Where the last-known-good list is kept.
+    /// Where the last-known-good list, the staged change and the last
+    /// commit's record are kept.
     #[arg(
         long,
         global = true,
@@ -106,9 +107,11 @@ pub enum Command {
         /// Files to apply [default: the config].
         files: Vec<PathBuf>,
     },
-    /// Undo the last `commit` (its modules, list files and list); with no
-    /// commit to undo, restore the list saved by the last `apply` or `reload`
-    /// that changed it.
+    /// Undo the last `commit`, or restore the list saved by the last `apply`.
+    ///
+    /// A commit is undone from its record under STATE_DIR/commit/: its
+    /// modules, list files and list. With no commit to undo, the list saved
+    /// by the last `apply` or `reload` that changed it is written back.
     #[command(after_help = EXIT_CODES_HELP)]
     Rollback,
     /// Check a bundle (list files, modules, manifest.json) against this
