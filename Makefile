@@ -1,7 +1,8 @@
 # preload: the targets a newcomer will look for. Each one installs what it
 # needs (Debian packages, bindgen, the kernel source) on first use.
 #   make demo        QEMU demo of preload in action (the main job)
-#   make test        host unit tests + QEMU boot tests; ends "N passed, N failed"
+#   make test        host unit tests + fleet test + QEMU boot tests; ends "N passed, N failed"
+#   make test-fleet  the Ansible rollout (contrib/ansible) against 8 local fake nodes
 #   make bench       load cost of preload, interposed vs direct calls, list writes
 #   make kernel      build (or reuse) the flavor's kernel tree
 #   make modules     build the modules for the flavor (or KDIR) into build/
@@ -24,7 +25,7 @@ UNITDIR ?= $(PREFIX)/lib/systemd/system
 MODULESLOADDIR ?= $(PREFIX)/lib/modules-load.d
 PACKAGING := userspace/packaging
 
-.PHONY: all demo test bench kernel modules ext print-kdir qemu userspace install clean
+.PHONY: all demo test test-fleet bench kernel modules ext print-kdir qemu userspace install clean
 all: modules userspace
 
 demo:
@@ -32,6 +33,9 @@ demo:
 
 test:
 	tests/run
+
+test-fleet:
+	tests/fleet/run
 
 bench:
 	tests/bench/run

@@ -1,5 +1,6 @@
 //! `preloadctl apply` and `rollback`: replacing the live list in one update,
-//! keeping the list it replaced as the last-known-good one.
+//! keeping the list it replaced as the last-known-good one; `rollback` also
+//! undoes a `commit` (see `commit.rs`).
 
 use crate::config::{self, Config};
 use crate::context::Context;
@@ -44,8 +45,12 @@ pub fn apply(ctx: &Context, files: Vec<PathBuf>, dry_run: bool) -> Result<Exit, 
     Ok(Exit::Ok)
 }
 
-/// Puts the last-known-good list back.
+/// Undoes the last commit if its record is there (see `commit`), else puts
+/// the last-known-good list back.
 pub fn rollback(ctx: &Context) -> Result<Exit, Error> {
+    if let Some(exit) = crate::commit::rollback(ctx)? {
+        return Ok(exit);
+    }
     let path = ctx.last_good();
     let saved = match fs::read(&path) {
         Ok(saved) => saved,
@@ -95,7 +100,7 @@ pub fn write_atomically(path: &Path, text: &str) -> Result<(), Error> {
 
 /// Replaces the live list with `new` and reads it back. On any failure the
 /// live list is `previous` again.
-fn replace_verified(proc: &Proc, new: &str, previous: &str) -> Result<(), Error> {
+pub fn replace_verified(proc: &Proc, new: &str, previous: &str) -> Result<(), Error> {
     let result = proc.write_deps(new).and_then(|()| verify(proc, new));
     if result.is_err() && proc.read_deps().ok().as_deref() != Some(previous) {
         // Best effort: the first error is the one to report.

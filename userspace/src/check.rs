@@ -44,7 +44,7 @@ pub fn run(ctx: &Context, files: Vec<PathBuf>, strict: bool) -> Result<Exit, Err
 /// Names each module that is not installed, once, at the first line naming
 /// it. With `strict` these are errors, except for modules only ever named as
 /// optional dependencies, which are allowed to be missing.
-fn missing_modules(
+pub fn missing_modules(
     config: &Config,
     installed: &Installed,
     modules_dir: &Path,

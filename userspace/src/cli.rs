@@ -48,7 +48,8 @@ pub struct PathArgs {
         default_value = "/etc"
     )]
     pub config_dir: PathBuf,
-    /// Where the last-known-good list is kept.
+    /// Where the last-known-good list, the staged change and the last
+    /// commit's record are kept.
     #[arg(
         long,
         global = true,
@@ -106,9 +107,44 @@ pub enum Command {
         /// Files to apply [default: the config].
         files: Vec<PathBuf>,
     },
-    /// Restore the list saved by the last `apply` or `reload` that changed it.
+    /// Undo the last `commit`, or restore the list saved by the last `apply`.
+    ///
+    /// A commit is undone from its record under STATE_DIR/commit/: its
+    /// modules, list files and list. With no commit to undo, the list saved
+    /// by the last `apply` or `reload` that changed it is written back.
     #[command(after_help = EXIT_CODES_HELP)]
     Rollback,
+    /// Check a bundle (list files, modules, manifest.json) against this
+    /// machine and stage what changes, or veto it (exit code 7).
+    ///
+    /// Changes nothing live: the change is staged under STATE_DIR/staged/
+    /// for `commit` or `abort`. Vetoes: a bad bundle, a hash that does not
+    /// match the manifest, a list that does not check, a listed module not
+    /// installed after the bundle, a loaded module the change cannot reach
+    /// without reloading it, an ABI break on the running kernel, a hook in
+    /// CONFIG_DIR/preload/veto.d/ that exits non-zero.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Prepare {
+        /// Print the verdict, the files and the vetoes as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Accept loaded modules the change reaches only by reloading them:
+        /// the commit unloads (rmmod) and loads them again (modprobe).
+        #[arg(long)]
+        reload_consumers: bool,
+        /// The bundle: a directory, or a .tar, .tar.gz or .tgz file.
+        bundle: PathBuf,
+    },
+    /// Apply the staged change: install the changed modules and list files
+    /// atomically, run depmod, apply the list with read-back.
+    ///
+    /// Keeps what it replaced under STATE_DIR/commit/ for `rollback`; a
+    /// commit that fails rolls itself back.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Commit,
+    /// Drop the staged change.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Abort,
     /// Unload preload.ko and load it again with config= the merged config.
     ///
     /// The merged list is written under the run directory and preload reads

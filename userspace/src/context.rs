@@ -56,6 +56,26 @@ impl Context {
         self.state_dir.join("abi")
     }
 
+    /// Returns the directory of the staged change (`prepare`).
+    pub fn staged_dir(&self) -> PathBuf {
+        self.state_dir.join("staged")
+    }
+
+    /// Returns the directory holding the last commit's record (`rollback`).
+    pub fn commit_dir(&self) -> PathBuf {
+        self.state_dir.join("commit")
+    }
+
+    /// Returns the directory of the veto hooks: CONFIG_DIR/preload/veto.d.
+    pub fn veto_dir(&self) -> PathBuf {
+        self.config_dir.join("preload/veto.d")
+    }
+
+    /// Returns the directory of the config snippets: CONFIG_DIR/preload.d.
+    pub fn snippets_dir(&self) -> PathBuf {
+        self.config_dir.join("preload.d")
+    }
+
     /// Returns the file holding the last-known-good list.
     pub fn last_good(&self) -> PathBuf {
         self.state_dir.join("last-good.conf")

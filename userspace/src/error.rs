@@ -23,6 +23,9 @@ pub enum Exit {
     /// `abi check`: a symbol an interposer or consumer uses breaks on the
     /// target kernel.
     Breaks = 6,
+    /// `prepare`: the change was vetoed (a bad bundle, a tampered file, a
+    /// list that does not check, a loaded consumer, a hook, an ABI break).
+    Vetoed = 7,
 }
 
 impl From<Exit> for ExitCode {
@@ -40,7 +43,8 @@ Exit codes:
   3  preload is not loaded, or the kernel refused the list or reload failed
   4  permission denied: root (CAP_SYS_MODULE) is needed
   5  other failure (I/O error, no saved list to roll back to, no Module.symvers)
-  6  abi check: a symbol an interposer or consumer uses breaks on the target kernel";
+  6  abi check: a symbol an interposer or consumer uses breaks on the target kernel
+  7  prepare: the change was vetoed (the reasons are printed; --json for machines)";
 
 /// A failure reported to the user: one message and an exit code.
 #[derive(Debug)]

@@ -3,18 +3,24 @@
 
 mod abi;
 mod apply;
+mod bundle;
 mod check;
 mod cli;
+mod commit;
 mod config;
 mod context;
 mod diff;
 mod error;
 mod explain;
 mod modules;
+mod plan;
 mod procfs;
 mod reload;
+mod stage;
 mod status;
 mod swap;
+mod tools;
+mod veto;
 
 use clap::Parser;
 use cli::{AbiCommand, Cli, Command};
@@ -42,6 +48,20 @@ fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Check { strict, files } => check::run(&ctx, files, strict),
         Command::Apply { dry_run, files } => apply::apply(&ctx, files, dry_run),
         Command::Rollback => apply::rollback(&ctx),
+        Command::Prepare {
+            json,
+            reload_consumers,
+            bundle,
+        } => stage::prepare(
+            &ctx,
+            &stage::Options {
+                bundle,
+                json,
+                reload_consumers,
+            },
+        ),
+        Command::Commit => commit::run(&ctx),
+        Command::Abort => stage::abort(&ctx),
         Command::Reload { files } => reload::run(&ctx, files),
         Command::Status { json } => status::run(&ctx, json),
         Command::Swap { force, old, new } => swap::run(&ctx, &old, &new, force),

@@ -63,6 +63,11 @@ impl Installed {
         Ok(installed)
     }
 
+    /// Counts `name` as installed at `path` (what a bundle will install).
+    pub fn add(&mut self, name: &str, path: PathBuf) {
+        self.files.insert(name.to_owned(), path);
+    }
+
     /// Returns the module's file if it is installed (empty if built in).
     pub fn file(&self, name: &str) -> Option<&Path> {
         self.files.get(name).map(PathBuf::as_path)

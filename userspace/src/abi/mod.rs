@@ -6,7 +6,8 @@
 //! `symvers.rs` and `ko.rs` the export information, `kernel.rs` puts a
 //! kernel's sources together, `record.rs` is the record's format,
 //! `compare.rs` the comparison, `stablelist.rs` the stable list, `report.rs`
-//! the last report, and `snapshot.rs` and `check.rs` are the commands.
+//! the last report, and `snapshot.rs` and `check.rs` are the commands;
+//! `staged.rs` is the check `prepare` runs on the modules it stages.
 
 mod btf;
 pub mod check;
@@ -20,6 +21,7 @@ mod record;
 pub mod report;
 pub mod snapshot;
 mod stablelist;
+pub mod staged;
 mod symvers;
 
 /// Lays out rows as left-aligned columns two spaces apart; the last column

@@ -1,0 +1,260 @@
+//! `preloadctl commit`: carry out the staged plan (install the changed list
+//! files and modules atomically, `depmod`, apply the list with read-back,
+//! reload what the plan says), keeping a record under `STATE_DIR/commit/`
+//! that `rollback` undoes it from. A commit that fails undoes itself.
+
+use crate::apply::{replace_verified, save_last_good};
+use crate::context::Context;
+use crate::error::{Error, Exit};
+use crate::plan::{self, Plan};
+use crate::stage::{hash, hash_if_exists, remove_dir};
+use crate::tools;
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// Where the record keeps the file change `index` replaced.
+fn backup(record: &Path, index: usize) -> PathBuf {
+    record.join("previous").join(index.to_string())
+}
+
+/// Commits the staged change.
+pub fn run(ctx: &Context) -> Result<Exit, Error> {
+    let staged = ctx.staged_dir();
+    let plan = Plan::read(&staged)?.ok_or_else(|| {
+        Error::new(
+            Exit::System,
+            format!(
+                "nothing to commit: nothing is staged in {} (run `preloadctl prepare BUNDLE`)",
+                staged.display()
+            ),
+        )
+    })?;
+    ctx.proc.require_preload()?;
+    let live = ctx.proc.read_deps()?;
+    unchanged_since_prepare(ctx, &plan, &staged, &live)?;
+
+    // The record is complete before anything changes.
+    save_last_good(ctx, &live)?;
+    let record = ctx.commit_dir();
+    let building = ctx.state_dir.join("commit.new");
+    remove_dir(&building)?;
+    for (index, change) in plan.changes.iter().enumerate() {
+        if let Some(old) = &change.replaces {
+            install(old, &backup(&building, index))?;
+        }
+    }
+    plan.write(&building)?;
+    remove_dir(&ctx.state_dir.join("rolled-back"))?;
+    remove_dir(&record)?;
+    fs::rename(&building, &record)
+        .map_err(|e| Error::io("cannot rename into place", &record, &e))?;
+
+    if let Err(e) = carry_out(ctx, &plan, &staged) {
+        let undone = match undo(ctx, &plan, &record) {
+            Ok(()) => "rolled back: the previous modules, list files and list are in place again"
+                .to_owned(),
+            Err(again) => format!(
+                "rolling back failed too: {again}; the previous files are in {}",
+                record.display()
+            ),
+        };
+        return Err(Error::with_details(
+            e.exit,
+            format!("commit of {} failed: {e}; {undone}", plan.name),
+            e.details,
+        ));
+    }
+    remove_dir(&staged)?;
+    let modules = plan.modules().count();
+    let lists = plan.lists().count();
+    println!(
+        "committed {} (modules: {modules} replaced or installed, {} unchanged; list files: {lists}; \
+         entries: {}); `preloadctl rollback` undoes it",
+        plan.name,
+        plan.unchanged.len(),
+        plan.entries
+    );
+    Ok(Exit::Ok)
+}
+
+/// Refuses a plan whose premises no longer hold: the staged copies, the
+/// files it replaces and the live list must be as they were at prepare.
+fn unchanged_since_prepare(
+    ctx: &Context,
+    plan: &Plan,
+    staged: &Path,
+    live: &str,
+) -> Result<(), Error> {
+    let changed = |what: String| {
+        Error::new(
+            Exit::System,
+            format!("{what} since `prepare`; prepare again (nothing was changed)"),
+        )
+    };
+    if live != plan.live {
+        return Err(changed(format!(
+            "{} changed",
+            ctx.proc.deps_path().display()
+        )));
+    }
+    for change in &plan.changes {
+        let copy = staged.join(&change.staged);
+        if hash(&copy)? != change.sha256 {
+            return Err(changed(format!("{} changed", copy.display())));
+        }
+        let now = match &change.replaces {
+            Some(path) => hash_if_exists(path)?,
+            None => hash_if_exists(&change.target)?,
+        };
+        if now != change.old_sha256 {
+            let path = change.replaces.as_ref().unwrap_or(&change.target);
+            return Err(changed(format!("{} changed", path.display())));
+        }
+    }
+    Ok(())
+}
+
+/// Installs the files, runs depmod, unloads what must reload, applies the
+/// list and loads the unloaded modules again.
+fn carry_out(ctx: &Context, plan: &Plan, staged: &Path) -> Result<(), Error> {
+    for change in &plan.changes {
+        install(&staged.join(&change.staged), &change.target)?;
+        if let Some(old) = change
+            .replaces
+            .as_ref()
+            .filter(|old| **old != change.target)
+        {
+            fs::remove_file(old).map_err(|e| Error::io("cannot remove", old, &e))?;
+        }
+    }
+    let modules_dir = ctx.modules_dir()?;
+    if plan.modules().next().is_some() {
+        tools::depmod(&modules_dir).map_err(|why| Error::new(Exit::System, why))?;
+    }
+    unload(&plan.reload)?;
+    let live = ctx.proc.read_deps()?;
+    if live != plan.list {
+        replace_verified(&ctx.proc, &plan.list, &live)?;
+    }
+    load(&plan.reload)
+}
+
+/// Undoes a commit from its record: puts each replaced file back, removes
+/// each new one, runs depmod, restores the list and reloads what the commit
+/// reloaded; then the record is kept as `rolled-back`.
+pub fn undo(ctx: &Context, plan: &Plan, record: &Path) -> Result<(), Error> {
+    let mut first_error = None;
+    let mut note = |result: Result<(), Error>| {
+        if let Err(e) = result {
+            first_error.get_or_insert(e);
+        }
+    };
+    for (index, change) in plan.changes.iter().enumerate().rev() {
+        let previous = backup(record, index);
+        match &change.replaces {
+            Some(old) => {
+                note(install(&previous, old));
+                if *old != change.target {
+                    note(remove_file(&change.target));
+                }
+            }
+            None => note(remove_file(&change.target)),
+        }
+    }
+    if plan.modules().next().is_some() {
+        let dir = ctx.modules_dir()?;
+        note(tools::depmod(&dir).map_err(|why| Error::new(Exit::System, why)));
+    }
+    let _ = unload(&plan.reload);
+    let live = ctx.proc.read_deps()?;
+    if live != plan.live {
+        note(replace_verified(&ctx.proc, &plan.live, &live));
+    }
+    note(load(&plan.reload));
+    if let Some(e) = first_error {
+        return Err(e);
+    }
+    let rolled_back = ctx.state_dir.join("rolled-back");
+    remove_dir(&rolled_back)?;
+    fs::rename(record, &rolled_back).map_err(|e| Error::io("cannot rename", record, &e))
+}
+
+/// Undoes the last commit, if its record is there: `Ok(None)` if not.
+pub fn rollback(ctx: &Context) -> Result<Option<Exit>, Error> {
+    let record = ctx.commit_dir();
+    let Some(plan) = Plan::read(&record)? else {
+        return Ok(None);
+    };
+    ctx.proc.require_preload()?;
+    let live = ctx.proc.read_deps()?;
+    if live != plan.list {
+        eprintln!(
+            "preloadctl: note: the live list changed since {} was committed; it is replaced \
+             by the list from before that commit",
+            plan.name
+        );
+    }
+    undo(ctx, &plan, &record)?;
+    println!(
+        "rolled back {}: {} files restored, list restored ({} bytes); the record is in {}",
+        plan.name,
+        plan.changes.len(),
+        plan.live.len(),
+        ctx.state_dir.join("rolled-back").join(plan::FILE).display()
+    );
+    Ok(Some(Exit::Ok))
+}
+
+/// Unloads `modules` in order (users first).
+fn unload(modules: &[String]) -> Result<(), Error> {
+    for module in modules {
+        tools::run("rmmod", &[module]).map_err(|why| Error::new(Exit::Kernel, why))?;
+    }
+    Ok(())
+}
+
+/// Loads `modules` in reverse order (dependencies first), trying each.
+fn load(modules: &[String]) -> Result<(), Error> {
+    let mut failed = Vec::new();
+    for module in modules.iter().rev() {
+        if let Err(why) = tools::run("modprobe", &[module]) {
+            failed.push(why);
+        }
+    }
+    match failed.is_empty() {
+        true => Ok(()),
+        false => Err(Error::new(Exit::Kernel, failed.join("; "))),
+    }
+}
+
+/// Copies `from` to `to` atomically: a temporary file in `to`'s directory,
+/// written and synced, renamed over `to`, and the directory synced.
+fn install(from: &Path, to: &Path) -> Result<(), Error> {
+    let dir = to.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).map_err(|e| Error::io("cannot create", dir, &e))?;
+    let name = to.file_name().unwrap_or_default().to_string_lossy();
+    let temp = dir.join(format!(".{name}.preload-new"));
+    let write = || -> io::Result<()> {
+        let mut source = fs::File::open(from)?;
+        let mut file = fs::File::create(&temp)?;
+        io::copy(&mut source, &mut file)?;
+        file.flush()?;
+        file.sync_all()
+    };
+    write().map_err(|e| {
+        let _ = fs::remove_file(&temp);
+        Error::io(&format!("cannot copy {} here", from.display()), &temp, &e)
+    })?;
+    fs::rename(&temp, to).map_err(|e| Error::io("cannot rename into place", to, &e))?;
+    fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| Error::io("cannot sync", dir, &e))
+}
+
+fn remove_file(path: &Path) -> Result<(), Error> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(Error::io("cannot remove", path, &e)),
+        _ => Ok(()),
+    }
+}

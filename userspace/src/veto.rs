@@ -1,0 +1,301 @@
+//! Reasons to refuse a change (vetoes), and the two checks that need the
+//! running system: loaded modules the change cannot reach without unloading
+//! them, and the hooks in `/etc/preload/veto.d/`.
+
+use crate::config::Config;
+use crate::error::{describe, Error};
+use crate::modules::LoadedModule;
+use preload_deps::Name;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::fs;
+use std::io;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::Command;
+
+/// Why a change was refused: a stable reason (for machines), the file,
+/// module or hook it is about, and a sentence (for people).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Veto {
+    /// `bad-bundle`, `hash-mismatch`, `invalid-list`, `missing-module`,
+    /// `loaded-consumer`, `abi` or `hook`.
+    pub reason: &'static str,
+    /// What it is about (a module, a file, a hook), or empty.
+    pub subject: String,
+    /// Why, in a sentence.
+    pub detail: String,
+}
+
+impl Veto {
+    /// A veto for `reason` about `subject`.
+    pub fn new(
+        reason: &'static str,
+        subject: impl Into<String>,
+        detail: impl Into<String>,
+    ) -> Veto {
+        Veto {
+            reason,
+            subject: subject.into(),
+            detail: detail.into(),
+        }
+    }
+
+    /// The veto as a JSON object.
+    pub fn to_json(&self) -> Value {
+        json!({"reason": self.reason, "subject": self.subject, "detail": self.detail})
+    }
+}
+
+impl fmt::Display for Veto {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "veto: {}: {}", self.reason, self.detail)
+    }
+}
+
+/// The loaded modules a change reaches only through an unload and a load:
+/// `reload` in unload order (users first), and why each is in it.
+#[derive(Debug, Default)]
+pub struct Reload {
+    /// The modules to unload, users first; they load again in reverse.
+    pub order: Vec<String>,
+    /// Why each one is there, by name.
+    pub why: BTreeMap<String, String>,
+}
+
+/// Finds the loaded modules the change from `live` to `new` (with the
+/// modules `replaced`) cannot take effect on while they stay loaded: a
+/// consumer whose dependencies change, a module whose file is replaced, and
+/// every loaded module using one of those. preload itself is left out: it
+/// reads its own new file only at its next load (`preloadctl reload`).
+pub fn loaded_modules(
+    live: &Config,
+    new: &Config,
+    loaded: &[LoadedModule],
+    replaced: &BTreeSet<String>,
+) -> Reload {
+    let mut why = BTreeMap::new();
+    for module in loaded {
+        if module.name == "preload" {
+            continue;
+        }
+        if replaced.contains(&module.name) {
+            why.insert(
+                module.name.clone(),
+                "its module file is replaced".to_owned(),
+            );
+            continue;
+        }
+        let Ok(name) = Name::new(module.name.as_bytes()) else {
+            continue;
+        };
+        let (before, after) = (deps_text(live, &name), deps_text(new, &name));
+        if before != after {
+            why.insert(
+                module.name.clone(),
+                format!("its dependencies change ({before} -> {after})"),
+            );
+        }
+    }
+    // Whatever uses a module that must go has to go first.
+    let by_name: BTreeMap<&str, &LoadedModule> =
+        loaded.iter().map(|m| (m.name.as_str(), m)).collect();
+    let mut pending: Vec<String> = why.keys().cloned().collect();
+    while let Some(name) = pending.pop() {
+        for user in by_name
+            .get(name.as_str())
+            .map_or(&[][..], |m| &m.used_by[..])
+        {
+            let user = crate::modules::canonical(user);
+            if user != "preload" && !why.contains_key(&user) {
+                why.insert(user.clone(), format!("it uses {name}"));
+                pending.push(user);
+            }
+        }
+    }
+    // Unload order: a module goes once none of its users in the set is left.
+    let mut left: BTreeSet<String> = why.keys().cloned().collect();
+    let mut order = Vec::new();
+    while !left.is_empty() {
+        let ready: Vec<String> = left
+            .iter()
+            .filter(|m| {
+                by_name.get(m.as_str()).is_none_or(|m| {
+                    m.used_by
+                        .iter()
+                        .all(|u| !left.contains(&crate::modules::canonical(u)))
+                })
+            })
+            .cloned()
+            .collect();
+        // A cycle of users cannot be ordered: take the rest as they come.
+        let ready = if ready.is_empty() {
+            left.iter().cloned().collect()
+        } else {
+            ready
+        };
+        for m in ready {
+            left.remove(&m);
+            order.push(m);
+        }
+    }
+    Reload { order, why }
+}
+
+/// Turns the modules to reload into one veto each, naming the flag that
+/// would accept them.
+pub fn reload_vetoes(reload: &Reload) -> Vec<Veto> {
+    let all = reload.order.join(", ");
+    reload
+        .order
+        .iter()
+        .map(|m| {
+            let why = reload.why.get(m).map_or("", String::as_str);
+            Veto::new(
+                "loaded-consumer",
+                m.clone(),
+                format!(
+                    "{m} is loaded and {why}; that takes effect only when it is unloaded \
+                     and loaded again (prepare --reload-consumers would do that at commit: \
+                     rmmod, then modprobe, of {all})"
+                ),
+            )
+        })
+        .collect()
+}
+
+/// A consumer's dependencies as the list writes them, or `none`.
+fn deps_text(config: &Config, consumer: &Name) -> String {
+    let deps: Vec<String> = config
+        .list()
+        .deps_of(consumer)
+        .iter()
+        .map(|e| format!("{}{}", if e.optional { "?" } else { "" }, e.dep.as_str()))
+        .collect();
+    if deps.is_empty() {
+        "none".to_owned()
+    } else {
+        deps.join(" ")
+    }
+}
+
+/// Runs each executable in `dir` (lexical order; hidden files and files
+/// that are not executable are skipped) with the staged change's directory
+/// as its argument and in `PRELOAD_STAGED`; each that exits non-zero vetoes.
+pub fn run_hooks(dir: &Path, staged: &Path, bundle: &str) -> Result<Vec<Veto>, Error> {
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(Error::io("cannot list", dir, &e)),
+    };
+    let mut hooks = Vec::new();
+    for entry in entries {
+        let path = entry.map_err(|e| Error::io("cannot list", dir, &e))?.path();
+        let hidden = path
+            .file_name()
+            .is_none_or(|n| n.to_string_lossy().starts_with('.'));
+        let executable =
+            fs::metadata(&path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0);
+        if !hidden && executable {
+            hooks.push(path);
+        }
+    }
+    hooks.sort();
+    let mut vetoes = Vec::new();
+    for hook in hooks {
+        let name = hook
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let output = Command::new(&hook)
+            .arg(staged)
+            .env("PRELOAD_STAGED", staged)
+            .env("PRELOAD_BUNDLE", bundle)
+            .output();
+        let detail = match output {
+            Ok(out) if out.status.success() => continue,
+            Ok(out) => {
+                let said = String::from_utf8_lossy(&out.stderr).trim().to_owned();
+                let said = if said.is_empty() {
+                    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+                } else {
+                    said
+                };
+                match said.lines().last() {
+                    Some(said) => {
+                        format!("hook {} said no ({}): {said}", hook.display(), out.status)
+                    }
+                    None => format!("hook {} said no ({})", hook.display(), out.status),
+                }
+            }
+            Err(e) => format!("hook {} cannot run: {}", hook.display(), describe(&e)),
+        };
+        vetoes.push(Veto::new("hook", name, detail));
+    }
+    Ok(vetoes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::parse;
+    use crate::modules::parse_loaded;
+
+    fn config(text: &str) -> Config {
+        parse(Path::new("t"), text.as_bytes()).into_valid().unwrap()
+    }
+
+    #[test]
+    fn loaded_consumers_whose_deps_change_and_their_users_reload() {
+        let loaded = parse_loaded(
+            "pl_a 1 1 pl_top, Live 0x0\npl_top 1 0 - Live 0x0\npl_c 1 0 - Live 0x0\n\
+             interposer 1 1 pl_c, Live 0x0\npreload 1 0 - Live 0x0\n",
+        );
+        let live = config("pl_a: pl_b\npl_c: interposer\n");
+        let new = config("pl_a: pl_b ?pl_x\npl_c: interposer\npl_idle: pl_b\n");
+        let reload = loaded_modules(&live, &new, &loaded, &BTreeSet::new());
+        assert_eq!(reload.order, ["pl_top", "pl_a"]);
+        assert_eq!(
+            reload.why["pl_a"],
+            "its dependencies change (pl_b -> pl_b ?pl_x)"
+        );
+        assert_eq!(reload.why["pl_top"], "it uses pl_a");
+
+        // A replaced interposer takes its consumers with it; preload never reloads.
+        let replaced = ["interposer".to_owned(), "preload".to_owned()].into();
+        let reload = loaded_modules(&live, &live, &loaded, &replaced);
+        assert_eq!(reload.order, ["pl_c", "interposer"]);
+        let vetoes = reload_vetoes(&reload);
+        assert_eq!(vetoes[1].subject, "interposer");
+        assert!(
+            vetoes[1].detail.contains("--reload-consumers"),
+            "{vetoes:?}"
+        );
+    }
+
+    #[test]
+    fn hooks_that_exit_non_zero_veto() {
+        let dir = tempfile::tempdir().unwrap();
+        let hook = |name: &str, body: &str, mode: u32| {
+            let path = dir.path().join(name);
+            fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+            fs::set_permissions(&path, fs::Permissions::from_mode(mode)).unwrap();
+        };
+        hook("10-yes", "exit 0", 0o755);
+        hook(
+            "20-no",
+            "echo \"busy: $1 $PRELOAD_BUNDLE\" >&2; exit 3",
+            0o755,
+        );
+        hook("30-not-executable", "exit 1", 0o644);
+        hook(".hidden", "exit 1", 0o755);
+        let vetoes = run_hooks(dir.path(), Path::new("/staged"), "b1").unwrap();
+        assert_eq!(vetoes.len(), 1, "{vetoes:?}");
+        assert_eq!(vetoes[0].subject, "20-no");
+        assert!(vetoes[0].detail.ends_with("busy: /staged b1"), "{vetoes:?}");
+        assert!(run_hooks(&dir.path().join("none"), Path::new("/s"), "b")
+            .unwrap()
+            .is_empty());
+    }
+}
