@@ -4,10 +4,10 @@
 use crate::apply::{save_last_good, verify, write_atomically};
 use crate::config;
 use crate::context::Context;
-use crate::error::{describe, Error, Exit};
+use crate::error::{Error, Exit};
 use crate::modules::Installed;
+use crate::tools;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// Reloads preload with `files` (or the config) as its config.
 pub fn run(ctx: &Context, files: Vec<PathBuf>) -> Result<Exit, Error> {
@@ -57,7 +57,7 @@ pub fn run(ctx: &Context, files: Vec<PathBuf>) -> Result<Exit, Error> {
     write_atomically(&previous_config, &live_text)?;
     save_last_good(ctx, &live_text)?;
 
-    run_tool("rmmod", &["preload"]).map_err(|why| {
+    tools::run("rmmod", &["preload"]).map_err(|why| {
         Error::new(
             Exit::Kernel,
             format!("{why}; preload stays loaded with its list"),
@@ -82,23 +82,5 @@ pub fn run(ctx: &Context, files: Vec<PathBuf>) -> Result<Exit, Error> {
 
 fn load_preload(config: &Path) -> Result<(), String> {
     let param = format!("config={}", config.display());
-    run_tool("modprobe", &["preload", &param])
-}
-
-/// Runs a module tool; on failure returns what it said.
-fn run_tool(program: &str, args: &[&str]) -> Result<(), String> {
-    let command = format!("{program} {}", args.join(" "));
-    let output = Command::new(program)
-        .args(args)
-        .output()
-        .map_err(|e| format!("cannot run `{command}`: {}", describe(&e)))?;
-    if output.status.success() {
-        return Ok(());
-    }
-    let said = String::from_utf8_lossy(&output.stderr);
-    Err(format!(
-        "`{command}` failed ({}): {}",
-        output.status,
-        said.trim()
-    ))
+    tools::run("modprobe", &["preload", &param])
 }
