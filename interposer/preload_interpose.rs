@@ -3,10 +3,13 @@
 //! Declarations that preload.ko reads from a module's `.modinfo`, for
 //! interposers written in Rust: the counterpart of `preload_interpose.h`.
 //!
-//! In an interposer, next to the replacement:
+//! In an interposer's `sys.rs`, which declares the original:
 //!
 //! ```ignore
-//! preload_interpose!(fn sample_lib_compute(x: c_int) -> c_int => interposer_compute);
+//! extern "C" {
+//!     fn sample_lib_compute(x: c_int) -> c_int;
+//! }
+//! preload_interpose!(sample_lib_compute => interposer_compute: POINTER);
 //!
 //! #[no_mangle]
 //! extern "C" fn interposer_compute(x: c_int) -> c_int { ... }
@@ -14,14 +17,16 @@
 //!
 //! redefines the exported C function `sample_lib_compute` with
 //! `interposer_compute` for the modules that list this one in preload's
-//! dependency list, and for no other. The macro declares the original with
-//! the given signature (so the replacement can call it: "call next"), checks
-//! at compile time that the replacement has that signature, makes the
-//! module import the original (so the kernel refuses an interposer whose
-//! original nobody exports or that it may not use, and the interposer holds
-//! a reference on its owner) and emits the `interpose=original:replacement`
-//! tag. Rust cannot see the C declaration: the signature written here is
-//! what is checked, and preload compares BTF types where the kernel has them.
+//! dependency list, and for no other. POINTER is the function pointer type
+//! of the declared original (the sample's `sys.rs` shows it written out);
+//! it must fit the replacement too (checked at compile time). The macro
+//! makes the module import the original (so the kernel refuses an
+//! interposer whose original nobody exports or that it may not use, and the
+//! interposer holds a reference on its owner) and emits the
+//! `interpose=original:replacement` tag. The original's declaration and the
+//! pointer type are foreign-function matters: they belong in `sys.rs`.
+//! Rust cannot see the C declaration, so what is checked is the signature
+//! written there; preload compares BTF types where the kernel has them.
 
 /// Emits the `.modinfo` entry `key=value` (both string literals), e.g.
 /// `preload_modinfo!("version", "2.0")` (the kernel's `module!` has no
@@ -55,17 +60,17 @@ pub(crate) const fn modinfo_bytes<const N: usize>(text: &str) -> [u8; N] {
 
 /// See the module documentation.
 macro_rules! preload_interpose {
-    (fn $original:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)? => $replacement:ident) => {
-        extern "C" {
-            pub(crate) fn $original($($arg: $ty),*) $(-> $ret)?;
-        }
+    ($original:ident => $replacement:ident : $pointer:ty) => {
         const _: () = {
-            // Both have the declared type, and the original is imported.
+            // Both fit the pointer type, and the original is imported.
             #[used(compiler)]
-            static FUNCTIONS: [unsafe extern "C" fn($($ty),*) $(-> $ret)?; 2] =
-                [$original, $replacement];
+            static FUNCTIONS: [$pointer; 2] = [$original, $replacement];
             const TAG: &str = concat!(
-                "interpose=", stringify!($original), ":", stringify!($replacement), "\0"
+                "interpose=",
+                stringify!($original),
+                ":",
+                stringify!($replacement),
+                "\0"
             );
             #[link_section = ".modinfo"]
             #[used(compiler)]

@@ -9,8 +9,12 @@ use core::ffi::{c_int, c_long};
 mod ffi {
     use super::*;
 
-    preload_interpose!(fn sample_lib_compute(x: c_int) -> c_int => interposer_compute);
-    preload_interpose!(fn sample_lib_step(x: c_long) -> c_long => interposer_step);
+    extern "C" {
+        pub(super) fn sample_lib_compute(x: c_int) -> c_int;
+        fn sample_lib_step(x: c_long) -> c_long;
+    }
+    preload_interpose!(sample_lib_compute => interposer_compute: unsafe extern "C" fn(c_int) -> c_int);
+    preload_interpose!(sample_lib_step => interposer_step: unsafe extern "C" fn(c_long) -> c_long);
 
     /// Replaces `sample_lib_compute`.
     #[no_mangle]
