@@ -2,6 +2,7 @@
 # needs (Debian packages, bindgen, the kernel source) on first use.
 #   make demo        QEMU demo of preload in action (the main job)
 #   make test        host unit tests + fleet test + QEMU boot tests; ends "N passed, N failed"
+#   make test-debug  the guest suite on the debug kernel only (KASAN, kmemleak, ...)
 #   make test-fleet  the Ansible rollout (contrib/ansible) against 8 local fake nodes
 #   make bench       load cost of preload, interposed vs direct calls, list writes
 #   make kernel      build (or reuse) the flavor's kernel tree
@@ -14,8 +15,11 @@
 #                    snippet, the kernel postinst hook (preloadctl abi check)
 #                    and an example /etc/preload.conf (DESTDIR, PREFIX)
 # The kernel flavor: PRELOAD_KERNEL=test (default: the project's own test
-# kernel) or PRELOAD_KERNEL=debian (Debian's own 7.3 kernel); make test
-# runs the guest suite on both.
+# kernel), PRELOAD_KERNEL=debug (the test kernel with KASAN, KFENCE,
+# kmemleak, UBSAN and the hang detectors, built by LLVM 19) or
+# PRELOAD_KERNEL=debian (Debian's own 7.3 kernel). make test runs the guest
+# suite on test and debian; the debug suite is make test-debug, apart,
+# because a cold make test with it would take about 93 minutes on 2 cores.
 KDIR ?=
 DESTDIR ?=
 PREFIX ?= /usr/local
@@ -25,7 +29,7 @@ UNITDIR ?= $(PREFIX)/lib/systemd/system
 MODULESLOADDIR ?= $(PREFIX)/lib/modules-load.d
 PACKAGING := userspace/packaging
 
-.PHONY: all demo test test-fleet bench kernel modules ext print-kdir qemu userspace install clean
+.PHONY: all demo test test-debug test-fleet bench kernel modules ext print-kdir qemu userspace install clean
 all: modules userspace
 
 demo:
@@ -33,6 +37,9 @@ demo:
 
 test:
 	tests/run
+
+test-debug:
+	PRELOAD_KERNEL=debug tests/run
 
 test-fleet:
 	tests/fleet/run
@@ -47,7 +54,7 @@ modules:
 	scripts/build-modules $(KDIR)
 
 ext:
-	@[ -n "$(M)" ] || { echo "usage: make ext M=DIR [PRELOAD_KERNEL=test|debian]" >&2; exit 2; }
+	@[ -n "$(M)" ] || { echo "usage: make ext M=DIR [PRELOAD_KERNEL=test|debug|debian]" >&2; exit 2; }
 	scripts/build-ext $(M)
 
 print-kdir:

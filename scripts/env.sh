@@ -11,11 +11,13 @@ DEBIAN_RELEASE=7.3.4+deb13-amd64
 DEBIAN_MIRROR=http://deb.debian.org/debian
 
 # The kernel flavor every script works on: `test` (the project's own
-# tinyconfig kernel with lockdep) or `debian` (Debian's unmodified image).
+# tinyconfig kernel with lockdep), `debug` (the same with KASAN, kmemleak,
+# UBSAN and the hang detectors, built by LLVM) or `debian` (Debian's
+# unmodified image).
 FLAVOR=${PRELOAD_KERNEL:-test}
 case $FLAVOR in
-    test|debian) ;;
-    *) echo "preload: error: PRELOAD_KERNEL=$FLAVOR: the flavors are test and debian" >&2; exit 2 ;;
+    test|debug|debian) ;;
+    *) echo "preload: error: PRELOAD_KERNEL=$FLAVOR: the flavors are test, debug and debian" >&2; exit 2 ;;
 esac
 # Where the modules built for the flavor go (kbuild's MO=).
 MODULES_DIR=$BUILD_DIR/$FLAVOR/modules
@@ -29,6 +31,8 @@ DEBIAN_KMAKE_VARS=(ARCH=x86 CROSS_COMPILE=x86_64-linux-gnu- CC=x86_64-linux-gnu-
 # Variables every kernel make (the kernel itself and M= builds) needs.
 KMAKE_VARS=(ARCH=x86_64 RUSTC="${RUSTC:-/usr/bin/rustc}" RUSTDOC="${RUSTDOC:-/usr/bin/rustdoc}"
             BINDGEN="$BINDGEN" LIBCLANG_PATH=/usr/lib/llvm-19/lib)
+# Rust allows KASAN only with clang: the debug kernel and its modules use LLVM 19.
+[ "$FLAVOR" != debug ] || KMAKE_VARS+=(LLVM=-19)
 
 log() { echo "preload: $*" >&2; }
 die() { echo "preload: error: $*" >&2; exit 1; }
