@@ -19,7 +19,7 @@
 # kmemleak, UBSAN and the hang detectors, built by LLVM 19) or
 # PRELOAD_KERNEL=debian (Debian's own 7.3 kernel). make test runs the guest
 # suite on test and debian; the debug suite is make test-debug, apart,
-# because a cold make test with it would take about 93 minutes on 2 cores.
+# because a cold make test with it would take 83 to 93 minutes on 2 cores.
 KDIR ?=
 DESTDIR ?=
 PREFIX ?= /usr/local
