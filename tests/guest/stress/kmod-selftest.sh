@@ -2,15 +2,23 @@
 # test_kmod.ko, which makes the kernel run modprobe from up to 58 threads at
 # once) passes without preload, and passes again with preload loaded and a
 # list that gives the modules it loads dependencies. Tests 0012 and 0013 need
-# capsh and are not run; the counts are cut to bound the time under QEMU.
+# capsh and are not run; each test runs once, to bound the time under QEMU.
 . "$(dirname "$0")/../lib.sh"
 KMOD_SH=/usr/share/kselftest/kmod/kmod.sh
-# kmod_selftest LOG: runs the selected tests; the first failure stops it.
+tests="0001 0002 0003 0004 0005 0006 0007 0008 0009 0010 0011"
+# 0008 and 0009 start more request_module() calls than kmod runs at once
+# (50); the rest wait, and the kernel fails those still waiting after 5 s
+# ("kmod busy with 50 threads for more than 5 seconds"). On the debug kernel
+# (KASAN, under QEMU) 50 modprobes take longer than that, so 0009 fails there
+# without preload too: those two run on the other kernels only.
+if [ "$PRELOAD_KERNEL" = debug ]; then
+    tests="0001 0002 0003 0004 0005 0006 0007 0010 0011"
+    echo "  # debug kernel: tests 0008 and 0009 not run (kmod's 5-second busy timeout)"
+fi
+# kmod_selftest: runs each test once; the first failure stops it.
 kmod_selftest() {
-    for test in "0001 1" "0002 1" "0003 1" "0004 1" "0005 1" "0006 1" "0007 1" \
-                "0008 1" "0009 1" "0010 1" "0011 1"; do
-        set -- $test
-        DEFAULT_KMOD_FS=pl_fs bash $KMOD_SH -c $1 $2 || return 1
+    for test in $tests; do
+        DEFAULT_KMOD_FS=pl_fs bash $KMOD_SH -c $test 1 || return 1
     done
 }
 unload_all() { rmmod test_kmod test_module pl_fs pl_d pl_plain preload 2>/dev/null; true; }
