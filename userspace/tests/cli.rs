@@ -3,23 +3,31 @@
 // Test helpers may panic: a panic is a failed test.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
+use common::{Run, Tree};
 use serde_json::Value;
 use std::fs;
+use std::ops::Deref;
 use std::path::PathBuf;
-use std::process::{Command, Output};
-use tempfile::TempDir;
+use std::process::Command;
 
 /// A fake system: `proc/` with preload loaded, `modules/` with a few
 /// installed modules, `etc/`, `state/` and `run/`.
 struct Fake {
-    dir: TempDir,
+    tree: Tree,
+}
+
+impl Deref for Fake {
+    type Target = Tree;
+    fn deref(&self) -> &Tree {
+        &self.tree
+    }
 }
 
 impl Fake {
     fn new() -> Fake {
-        let fake = Fake {
-            dir: tempfile::tempdir().unwrap(),
-        };
+        let fake = Fake { tree: Tree::new() };
         fake.write("proc/preload/deps", "");
         fake.write(
             "proc/preload/stats",
@@ -36,16 +44,6 @@ impl Fake {
         fake
     }
 
-    fn path(&self, rel: &str) -> PathBuf {
-        self.dir.path().join(rel)
-    }
-
-    fn write(&self, rel: &str, text: &str) {
-        let path = self.path(rel);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, text).unwrap();
-    }
-
     fn read(&self, rel: &str) -> String {
         fs::read_to_string(self.path(rel)).unwrap()
     }
@@ -53,7 +51,7 @@ impl Fake {
     fn run(&self, args: &[&str]) -> Run {
         let output = Command::new(env!("CARGO_BIN_EXE_preloadctl"))
             .args(args)
-            .current_dir(self.dir.path())
+            .current_dir(self.root())
             .env("PRELOADCTL_PROC_DIR", self.path("proc"))
             .env("PRELOADCTL_MODULES_DIR", self.path("modules"))
             .env("PRELOADCTL_CONFIG_DIR", self.path("etc"))
@@ -62,24 +60,6 @@ impl Fake {
             .output()
             .unwrap();
         Run::from(output)
-    }
-}
-
-/// What a run printed and how it ended.
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl From<Output> for Run {
-    fn from(output: Output) -> Run {
-        Run {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8(output.stdout).unwrap(),
-            stderr: String::from_utf8(output.stderr).unwrap(),
-        }
     }
 }
 

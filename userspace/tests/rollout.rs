@@ -6,26 +6,27 @@
 // Test helpers may panic: a panic is a failed test.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
+use common::{Run, Tree};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::fs;
+use std::ops::Deref;
 use std::os::unix::fs::PermissionsExt;
-use std::path::PathBuf;
 use std::process::Command;
-use tempfile::TempDir;
 
 /// A machine: preload loaded with `pl_a: pl_b`, modules `pl_a`, `pl_b`
 /// (version 1) and `preload` installed, `pl_c` loaded.
 struct Root {
-    dir: TempDir,
+    tree: Tree,
 }
 
-/// What a run printed and how it ended.
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
+impl Deref for Root {
+    type Target = Tree;
+    fn deref(&self) -> &Tree {
+        &self.tree
+    }
 }
 
 const MODULES: &str = "lib/modules/7.3.0";
@@ -39,9 +40,7 @@ fn sha256(data: &[u8]) -> String {
 
 impl Root {
     fn new() -> Root {
-        let root = Root {
-            dir: tempfile::tempdir().unwrap(),
-        };
+        let root = Root { tree: Tree::new() };
         root.write("proc/preload/deps", "pl_a: pl_b\n");
         root.write(
             "proc/modules",
@@ -58,16 +57,6 @@ impl Root {
         );
         fs::set_permissions(root.path("bin/tool"), fs::Permissions::from_mode(0o755)).unwrap();
         root
-    }
-
-    fn path(&self, rel: &str) -> PathBuf {
-        self.dir.path().join(rel)
-    }
-
-    fn write(&self, rel: &str, text: &str) {
-        let path = self.path(rel);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, text).unwrap();
     }
 
     fn read(&self, rel: &str) -> String {
@@ -109,7 +98,7 @@ impl Root {
         let mut command = Command::new(env!("CARGO_BIN_EXE_preloadctl"));
         command
             .args(args)
-            .current_dir(self.dir.path())
+            .current_dir(self.root())
             .env("PRELOADCTL_PROC_DIR", self.path("proc"))
             .env("PRELOADCTL_MODULES_DIR", self.path(MODULES))
             .env("PRELOADCTL_CONFIG_DIR", self.path("etc"))
@@ -122,12 +111,7 @@ impl Root {
         for (key, value) in env {
             command.env(key, value);
         }
-        let output = command.output().unwrap();
-        Run {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8(output.stdout).unwrap(),
-            stderr: String::from_utf8(output.stderr).unwrap(),
-        }
+        Run::from(command.output().unwrap())
     }
 
     fn run(&self, args: &[&str]) -> Run {
@@ -218,7 +202,7 @@ fn prepare_stages_only_changed_modules_and_commit_installs_them() {
     assert_eq!(root.read("state/last-good.conf"), "pl_a: pl_b\n");
     assert_eq!(
         root.read("tools.log"),
-        format!("depmod -b {} -a 7.3.0\n", root.dir.path().display())
+        format!("depmod -b {} -a 7.3.0\n", root.root().display())
     );
     assert!(!root.path("state/staged").exists());
     assert_eq!(root.read("state/commit/previous/1"), "pl_a v1");
@@ -526,7 +510,7 @@ fn tarball_bundles_and_bad_bundles() {
     root.bundle("b1", &[], &[("pl_a", "pl_a v2")]);
     let status = Command::new("tar")
         .args(["czf", "b1.tar.gz", "b1"])
-        .current_dir(root.dir.path())
+        .current_dir(root.root())
         .status()
         .unwrap();
     assert!(status.success());
