@@ -31,9 +31,9 @@ int preload_hooks_register(const void *ctx);
 void preload_hooks_unregister(void);
 
 /* module_glue.c */
-int preload_find_module_mutex(void);
+int preload_find_kernel_data(void);
 int preload_module_state(const char *name);
-int preload_request_module(const char *name);
+int preload_run_modprobe(const char *name);
 bool preload_spawned_by_kernel(void);
 int preload_link(struct module *consumer, const char *dep);
 int preload_link_live(const char *consumer, const char *dep);

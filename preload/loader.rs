@@ -55,7 +55,7 @@ fn load_dep(state: &State, entry: &mut InFlightEntry<'_>, consumer: &Name, edge:
         Status::Cycle(chain)
     } else {
         entry.wait_for(Some(*dep));
-        let status = sys::request_module(dep);
+        let status = sys::run_modprobe(dep);
         let live = wait_until_live(dep);
         entry.wait_for(None);
         if live {
@@ -91,6 +91,7 @@ enum Status {
     /// Loading it would need a module that waits for it (the chain).
     Cycle(KVec<u8>),
     NotLive,
+    /// modprobe's wait status.
     Exit(i32),
     Error(i32),
 }
@@ -106,7 +107,10 @@ impl kernel::fmt::Display for Status {
                 )
             }
             Status::NotLive => write!(f, "modprobe succeeded but it is not loaded"),
-            Status::Exit(code) => write!(f, "modprobe failed with status {code}"),
+            Status::Exit(status) if status & 0x7f == 0 => {
+                write!(f, "modprobe failed with exit status {}", status >> 8)
+            }
+            Status::Exit(status) => write!(f, "modprobe was killed by signal {}", status & 0x7f),
             Status::Error(errno) => write!(f, "cannot run modprobe: error {errno}"),
         }
     }

@@ -28,29 +28,38 @@ struct preload_module_use {
 enum { PRELOAD_LIVE, PRELOAD_LOADING, PRELOAD_GOING, PRELOAD_BUILTIN };
 
 static struct mutex *module_mutex_ptr;
+static char *modprobe_path_ptr;
 
 /*
- * module_mutex is not exported. register_kprobe() resolves a name and stores
- * the address in kp.addr before it refuses a non-text address, so this finds
- * it without calling kallsyms_lookup_name(); sprint_symbol() double-checks.
+ * Returns the address of the kernel data symbol @name, which is not
+ * exported. register_kprobe() resolves a name and stores the address in
+ * kp.addr before it refuses a non-text address, so this finds it without
+ * calling kallsyms_lookup_name(); sprint_symbol() double-checks.
  */
-int preload_find_module_mutex(void)
+static void *find_kernel_data(const char *name)
 {
-	struct kprobe kp = { .symbol_name = "module_mutex" };
-	static const char expected[] = "module_mutex+0x0/";
+	struct kprobe kp = { .symbol_name = name };
 	char found[KSYM_SYMBOL_LEN];
+	size_t len = strlen(name);
 
 	if (!register_kprobe(&kp)) {
 		unregister_kprobe(&kp);
-		return -EINVAL;
+		return NULL;
 	}
 	if (!kp.addr)
-		return -ENOENT;
+		return NULL;
 	sprint_symbol(found, (unsigned long)kp.addr);
-	if (strncmp(found, expected, sizeof(expected) - 1))
-		return -ENOENT;
-	module_mutex_ptr = (struct mutex *)kp.addr;
-	return 0;
+	if (strncmp(found, name, len) || strncmp(found + len, "+0x0/", 5))
+		return NULL;
+	return kp.addr;
+}
+
+/* Finds module_mutex, which preload_link() takes, and modprobe_path. */
+int preload_find_kernel_data(void)
+{
+	module_mutex_ptr = find_kernel_data("module_mutex");
+	modprobe_path_ptr = find_kernel_data("modprobe_path");
+	return module_mutex_ptr && modprobe_path_ptr ? 0 : -ENOENT;
 }
 
 /* Returns the module named @name with a kobject reference, or NULL. */
@@ -84,14 +93,62 @@ int preload_module_state(const char *name)
 	return state;
 }
 
-int preload_request_module(const char *name)
+/*
+ * modprobe's command line, freed when the helper is done with it (which
+ * may be after a killed caller has returned).
+ */
+struct modprobe_args {
+	char path[256];	/* KMOD_PATH_LEN, kernel/module/internal.h */
+	char name[MODULE_NAME_LEN];
+	char *argv[5];
+};
+
+static void free_modprobe_args(struct subprocess_info *info)
 {
-	return request_module("%s", name);
+	kfree(info->data);
+}
+
+/*
+ * Runs "modprobe -q -- @name" as request_module() does (the path in
+ * /proc/sys/kernel/modprobe, a usermode helper started by a kernel thread,
+ * waited for, killable), but not through request_module(): that admits 50
+ * requests at once and fails a request still waiting after 5 s, and a
+ * consumer's load holds its own slot, if it came through request_module(),
+ * while it asks for its dependency. The throttle is there against
+ * unbounded recursion, which the list cannot cause: preload refuses cycles.
+ * Returns modprobe's wait status (0 on success) or a negative errno.
+ */
+int preload_run_modprobe(const char *name)
+{
+	static char *envp[] = { "HOME=/", "TERM=linux",
+				"PATH=/sbin:/usr/sbin:/bin:/usr/bin", NULL };
+	struct subprocess_info *info;
+	struct modprobe_args *args = kzalloc(sizeof(*args), GFP_KERNEL);
+
+	if (!args)
+		return -ENOMEM;
+	strscpy(args->path, modprobe_path_ptr, sizeof(args->path));
+	strscpy(args->name, name, sizeof(args->name));
+	if (!args->path[0]) {
+		kfree(args);
+		return -ENOENT;
+	}
+	args->argv[0] = args->path;
+	args->argv[1] = "-q";
+	args->argv[2] = "--";
+	args->argv[3] = args->name;
+	info = call_usermodehelper_setup(args->path, args->argv, envp, GFP_KERNEL,
+					 NULL, free_modprobe_args, args);
+	if (!info) {
+		kfree(args);
+		return -ENOMEM;
+	}
+	return call_usermodehelper_exec(info, UMH_WAIT_PROC | UMH_KILLABLE);
 }
 
 /*
  * True if the current task was started by a kernel thread, as the modprobe
- * that request_module() runs is: a load from there that meets its own
+ * that preload_run_modprobe() runs is: a load from there that meets its own
  * module already waiting for dependencies is a cycle, not a concurrent load.
  */
 bool preload_spawned_by_kernel(void)

@@ -85,8 +85,8 @@ impl kernel::Module for Preload {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         let state = KBox::pin_init(State::new(), GFP_KERNEL)?;
         config::load(&state)?;
-        sys::find_module_mutex().inspect_err(|_| {
-            pr_err!("cannot find module_mutex (needs CONFIG_KALLSYMS_ALL); not loading\n")
+        sys::find_kernel_data().inspect_err(|_| {
+            pr_err!("cannot find module_mutex or modprobe_path (needs CONFIG_KALLSYMS_ALL); not loading\n")
         })?;
         let proc = sys::ProcEntries::create(&state)?;
         let hooks = sys::Hooks::register(&state)?;

@@ -19,9 +19,9 @@ mod glue {
     extern "C" {
         pub(super) fn preload_hooks_register(ctx: *const c_void) -> c_int;
         pub(super) fn preload_hooks_unregister();
-        pub(super) fn preload_find_module_mutex() -> c_int;
+        pub(super) fn preload_find_kernel_data() -> c_int;
         pub(super) fn preload_module_state(name: *const c_char) -> c_int;
-        pub(super) fn preload_request_module(name: *const c_char) -> c_int;
+        pub(super) fn preload_run_modprobe(name: *const c_char) -> c_int;
         pub(super) fn preload_spawned_by_kernel() -> bool;
         pub(super) fn preload_link(consumer: *mut c_void, dep: *const c_char) -> c_int;
         pub(super) fn preload_link_live(consumer: *const c_char, dep: *const c_char) -> c_int;
@@ -123,16 +123,18 @@ pub(crate) fn module_state(name: &Name) -> ModuleState {
     }
 }
 
-/// Asks modprobe, through the kernel's on-demand loading, for `name`; returns
-/// modprobe's status (0 on success). Sleeps until modprobe exits.
-pub(crate) fn request_module(name: &Name) -> Result<c_int> {
+/// Runs `modprobe -q -- name` as the kernel's on-demand loading does, outside
+/// its limit of 50 concurrent requests; returns modprobe's wait status (0 on
+/// success). Sleeps until modprobe exits. [`find_kernel_data`] succeeded.
+pub(crate) fn run_modprobe(name: &Name) -> Result<c_int> {
     let name = CName::new(name);
-    // SAFETY: `name` is a NUL-terminated string that outlives the call.
-    to_result(unsafe { glue::preload_request_module(name.as_ptr()) })
+    // SAFETY: `name` is a NUL-terminated string that outlives the call;
+    // `find_kernel_data` found `modprobe_path` before the hooks were set.
+    to_result(unsafe { glue::preload_run_modprobe(name.as_ptr()) })
 }
 
 /// Whether the current task was started by the kernel, as the modprobe that
-/// [`request_module`] runs is.
+/// [`run_modprobe`] runs is.
 pub(crate) fn spawned_by_kernel() -> bool {
     // SAFETY: The glue function has no preconditions.
     unsafe { glue::preload_spawned_by_kernel() }
@@ -143,7 +145,7 @@ pub(crate) fn spawned_by_kernel() -> bool {
 pub(crate) fn link_live(consumer: &Name, dep: &Name) -> Result<Link> {
     let (consumer, dep) = (CName::new(consumer), CName::new(dep));
     // SAFETY: Both names are NUL-terminated and outlive the call;
-    // `find_module_mutex` succeeded before the module was set up.
+    // `find_kernel_data` succeeded before the module was set up.
     let ret = to_result(unsafe { glue::preload_link_live(consumer.as_ptr(), dep.as_ptr()) })?;
     Ok(if ret == 0 { Link::Added } else { Link::Present })
 }
@@ -180,10 +182,11 @@ pub(crate) fn log_refusal() -> bool {
     unsafe { glue::preload_log_refusal() }
 }
 
-/// Finds the loader's `module_mutex`, which `link` takes.
-pub(crate) fn find_module_mutex() -> Result {
+/// Finds the loader's `module_mutex`, which `link` takes, and the kernel's
+/// `modprobe_path`, which [`run_modprobe`] runs.
+pub(crate) fn find_kernel_data() -> Result {
     // SAFETY: The glue function has no preconditions.
-    to_result(unsafe { glue::preload_find_module_mutex() }).map(|_| ())
+    to_result(unsafe { glue::preload_find_kernel_data() }).map(|_| ())
 }
 
 /// What `Module::link` did.
@@ -209,7 +212,7 @@ impl ComingModule {
     pub(crate) fn link(&self, dep: &Name) -> Result<Link> {
         let dep = CName::new(dep);
         // SAFETY: By the type invariant `self.0` is a valid coming module;
-        // `dep` is NUL-terminated and outlives the call. `find_module_mutex`
+        // `dep` is NUL-terminated and outlives the call. `find_kernel_data`
         // succeeded before the notifier was registered.
         let ret = to_result(unsafe { glue::preload_link(self.0, dep.as_ptr()) })?;
         Ok(if ret == 0 { Link::Added } else { Link::Present })

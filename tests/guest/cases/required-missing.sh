@@ -4,7 +4,7 @@
 start_preload
 set_deps 'pl_c: pl_d pl_nonexistent\n'
 refuse "insmod pl_c fails" insmod "$(ko pl_c)"
-check "the error names both modules" log_has 'preload: pl_c: required dependency pl_nonexistent could not be loaded .*refusing to load pl_c'
+check "the error names both modules, and modprobe's exit status" log_has 'preload: pl_c: required dependency pl_nonexistent could not be loaded \(modprobe failed with exit status 1\); refusing to load pl_c'
 check "pl_c is not loaded" not_loaded pl_c
 check "pl_c never ran" sh -c "! dmesg | grep -q 'pl_c: init'"
 # busybox insmod retries a failed finit_module() with init_module(): both fail.
