@@ -5,7 +5,9 @@
  * declared with preload_interpose! (sys.rs).
  */
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/printk.h>
+#include <linux/sysfs.h>
 
 #include "preload_interpose.h"
 
@@ -18,25 +20,41 @@
  * Prints a consumer's message with "[interposer] " after its log level,
  * through the real _printk() (call next). Continuation lines are untouched.
  */
-static __printf(1, 2) int interposer_printk(const char *fmt, ...)
+static int tagged_printk(const char *fmt, va_list *args)
 {
 	int level = printk_get_level(fmt);
-	struct va_format vaf;
+	struct va_format vaf = { .fmt = printk_skip_level(fmt), .va = args };
+
+	if (level == 'c')
+		return _printk(KERN_CONT "%pV", &vaf);
+	if (level)
+		return _printk("%c%c" INTERPOSER_TAG "%pV", KERN_SOH_ASCII, level, &vaf);
+	return _printk(INTERPOSER_TAG "%pV", &vaf);
+}
+
+/* The replacement, counted while it runs (see preload_interpose.h). */
+static __printf(1, 2) int interposer_printk(const char *fmt, ...)
+{
 	va_list args;
 	int ret;
 
 	va_start(args, fmt);
-	vaf.fmt = printk_skip_level(fmt);
-	vaf.va = &args;
-	if (level == 'c')
-		ret = _printk(KERN_CONT "%pV", &vaf);
-	else if (level)
-		ret = _printk("%c%c" INTERPOSER_TAG "%pV", KERN_SOH_ASCII, level, &vaf);
-	else
-		ret = _printk(INTERPOSER_TAG "%pV", &vaf);
+	ret = PRELOAD_COUNTED_CALL(int, tagged_printk(fmt, &args));
 	va_end(args);
 	return ret;
 }
+
+/* What the sample counts (interposer_main.rs), as /sys/module/NAME/parameters/calls. */
+u64 interposer_calls(void);
+
+static int calls_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%llu\n", interposer_calls());
+}
+
+static const struct kernel_param_ops calls_ops = { .get = calls_get };
+module_param_cb(calls, &calls_ops, NULL, 0444);
+MODULE_PARM_DESC(calls, "calls its replacements of sample_lib answered, its predecessors' included");
 
 PRELOAD_INTERPOSE(_printk, interposer_printk);
 PRELOAD_SWAPPABLE();

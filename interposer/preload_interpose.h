@@ -24,7 +24,12 @@
  * to let preload move its consumers to another swappable interposer that
  * redefines the same symbols (a new version of it, see /proc/preload/swap):
  * its consumers then call it through a trampoline, one direct jump more.
- * Its MODULE_VERSION() is what a swap compares.
+ * Its MODULE_VERSION() is what a swap compares. A swappable interposer must
+ * count the calls inside its replacements, so that preload can tell when
+ * none is left after a swap: it defines size_t preload_in_flight(void),
+ * and each replacement is PRELOAD_COUNTED_CALL(..., expression) or, in Rust,
+ * made by preload_interpose! (preload_interpose.rs), which defines the
+ * counter and preload_call_enter()/preload_call_exit() for C replacements.
  *
  * In a consumer module:
  *
@@ -48,6 +53,13 @@
 	static const void *const __preload_##original[2] __used = { &(original), &(replacement) }
 
 #define PRELOAD_SWAPPABLE() MODULE_INFO(interpose_swappable, "yes")
+
+void preload_call_enter(void);
+void preload_call_exit(void);
+
+/* Evaluates @call (an expression of @type) counted as a call in flight. */
+#define PRELOAD_COUNTED_CALL(type, call)				\
+	({ type __ret; preload_call_enter(); __ret = (call); preload_call_exit(); __ret; })
 
 #define PRELOAD_INTERPOSABLE(symbol) MODULE_INFO(interposable, #symbol)
 

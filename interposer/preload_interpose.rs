@@ -9,24 +9,24 @@
 //! extern "C" {
 //!     fn sample_lib_compute(x: c_int) -> c_int;
 //! }
-//! preload_interpose!(sample_lib_compute => interposer_compute: POINTER);
-//!
-//! #[no_mangle]
-//! extern "C" fn interposer_compute(x: c_int) -> c_int { ... }
+//! preload_interpose!(sample_lib_compute => interposer_compute(x: c_int) -> c_int = crate::compute);
 //! ```
 //!
 //! redefines the exported C function `sample_lib_compute` with
-//! `interposer_compute` for the modules that list this one in preload's
-//! dependency list, and for no other. POINTER is the function pointer type
-//! of the declared original (the sample's `sys.rs` shows it written out);
-//! it must fit the replacement too (checked at compile time). The macro
-//! makes the module import the original (so the kernel refuses an
-//! interposer whose original nobody exports or that it may not use, and the
-//! interposer holds a reference on its owner) and emits the
-//! `interpose=original:replacement` tag. The original's declaration and the
+//! `interposer_compute`, a C entry point the macro defines, which calls
+//! `crate::compute(x)`, for the modules that list this one in preload's
+//! dependency list, and for no other. The signature must be the declared
+//! original's (checked at compile time). The macro makes the module import
+//! the original (so the kernel refuses an interposer whose original nobody
+//! exports or that it may not use, and the interposer holds a reference on
+//! its owner), emits the `interpose=original:replacement` tag, and counts
+//! each call while it runs (`preload_in_flight()`), so that preload can tell
+//! when no call is left in the module after a swap. The original's declaration and the
 //! pointer type are foreign-function matters: they belong in `sys.rs`.
 //! Rust cannot see the C declaration, so what is checked is the signature
 //! written there; preload compares BTF types where the kernel has them.
+
+use core::sync::atomic::{AtomicUsize, Ordering};
 
 /// Emits the `.modinfo` entry `key=value` (both string literals), e.g.
 /// `preload_modinfo!("version", "2.0")` (the kernel's `module!` has no
@@ -60,11 +60,11 @@ pub(crate) const fn modinfo_bytes<const N: usize>(text: &str) -> [u8; N] {
 
 /// See the module documentation.
 macro_rules! preload_interpose {
-    ($original:ident => $replacement:ident : $pointer:ty) => {
+    ($original:ident => $replacement:ident($($arg:ident: $type:ty),* $(,)?) -> $ret:ty = $body:path) => {
         const _: () = {
-            // Both fit the pointer type, and the original is imported.
+            // Both fit the signature, and the original is imported.
             #[used(compiler)]
-            static FUNCTIONS: [$pointer; 2] = [$original, $replacement];
+            static FUNCTIONS: [unsafe extern "C" fn($($type),*) -> $ret; 2] = [$original, $replacement];
             const TAG: &str = concat!(
                 "interpose=",
                 stringify!($original),
@@ -76,6 +76,116 @@ macro_rules! preload_interpose {
             #[used(compiler)]
             static MODINFO: [u8; TAG.len()] = $crate::preload_interpose::modinfo_bytes(TAG);
         };
+
+        #[no_mangle]
+        extern "C" fn $replacement($($arg: $type),*) -> $ret {
+            let _counted = $crate::preload_interpose::Call::enter();
+            $body($($arg),*)
+        }
     };
 }
 pub(crate) use preload_interpose;
+
+/// How many calls are inside this module's replacements now: preload waits
+/// for none to be left before it retires the module after a swap.
+static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
+
+/// One call inside a replacement, counted from its first instruction that
+/// can sleep to its return.
+pub(crate) struct Call(());
+
+impl Call {
+    pub(crate) fn enter() -> Call {
+        IN_FLIGHT.fetch_add(1, Ordering::SeqCst);
+        Call(())
+    }
+}
+
+impl Drop for Call {
+    fn drop(&mut self) {
+        IN_FLIGHT.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// The count preload reads (see its `lifecycle.rs`).
+#[no_mangle]
+extern "C" fn preload_in_flight() -> usize {
+    IN_FLIGHT.load(Ordering::SeqCst)
+}
+
+/// For replacements written in C (`PRELOAD_COUNTED_CALL()`, `preload_interpose.h`).
+#[no_mangle]
+extern "C" fn preload_call_enter() {
+    IN_FLIGHT.fetch_add(1, Ordering::SeqCst);
+}
+
+/// See [`preload_call_enter`].
+#[no_mangle]
+extern "C" fn preload_call_exit() {
+    IN_FLIGHT.fetch_sub(1, Ordering::SeqCst);
+}
+
+/// Declares the module's lifecycle handlers, each optional, which preload
+/// calls after checking the transition (see its `lifecycle.rs`):
+///
+/// ```ignore
+/// preload_lifecycle! {
+///     start: crate::start,        // fn() -> Result: begin serving
+///     quiesce: crate::quiesce,    // fn() -> Result: stop taking new work
+///     export: crate::export,      // fn(&mut [u8]) -> Result<usize>: state for the successor
+///     import: crate::import,      // fn(&[u8]) -> Result: the predecessor's state
+/// }
+/// ```
+///
+/// Invoke it in `sys.rs`: the handlers' C entry points take raw pointers.
+macro_rules! preload_lifecycle {
+    ($($kind:ident: $handler:path),* $(,)?) => {
+        $($crate::preload_interpose::preload_lifecycle!(@$kind $handler);)*
+    };
+    (@start $handler:path) => {
+        #[no_mangle]
+        extern "C" fn preload_start() -> core::ffi::c_int {
+            $crate::preload_interpose::errno($handler())
+        }
+    };
+    (@quiesce $handler:path) => {
+        #[no_mangle]
+        extern "C" fn preload_quiesce() -> core::ffi::c_int {
+            $crate::preload_interpose::errno($handler())
+        }
+    };
+    (@export $handler:path) => {
+        /// # Safety
+        ///
+        /// preload passes a buffer writable for `len` bytes.
+        #[no_mangle]
+        unsafe extern "C" fn preload_state_export(buf: *mut u8, len: usize) -> isize {
+            // SAFETY: Guaranteed by the caller.
+            let buf = unsafe { core::slice::from_raw_parts_mut(buf, len) };
+            match $handler(buf) {
+                Ok(written) => written as isize,
+                Err(e) => e.to_errno() as isize,
+            }
+        }
+    };
+    (@import $handler:path) => {
+        /// # Safety
+        ///
+        /// preload passes a buffer readable for `len` bytes.
+        #[no_mangle]
+        unsafe extern "C" fn preload_state_import(buf: *const u8, len: usize) -> core::ffi::c_int {
+            // SAFETY: Guaranteed by the caller.
+            let buf = unsafe { core::slice::from_raw_parts(buf, len) };
+            $crate::preload_interpose::errno($handler(buf))
+        }
+    };
+}
+pub(crate) use preload_lifecycle;
+
+/// A handler's result as C sees it: 0 or a negative errno.
+pub(crate) fn errno(result: kernel::error::Result) -> core::ffi::c_int {
+    match result {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}

@@ -3,6 +3,7 @@
  * A small library module: the "other module" whose exports the sample
  * interposer redefines for its consumers.
  */
+#include <linux/delay.h>
 #include <linux/module.h>
 
 #include "sample_lib.h"
@@ -20,6 +21,14 @@ long sample_lib_step(long x)
 	return x + 1;
 }
 EXPORT_SYMBOL_GPL(sample_lib_step);
+
+/* Sleeps @ms milliseconds and returns @ms; the interposer's version adds 1000 (it calls it). */
+long sample_lib_wait(long ms)
+{
+	msleep(ms);
+	return ms;
+}
+EXPORT_SYMBOL_GPL(sample_lib_wait);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Library whose functions the sample interposer redefines");

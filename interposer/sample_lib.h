@@ -5,5 +5,6 @@
 
 int sample_lib_compute(int x);
 long sample_lib_step(long x);
+long sample_lib_wait(long ms);
 
 #endif

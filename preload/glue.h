@@ -37,6 +37,15 @@ int preload_run_modprobe(const char *name);
 bool preload_spawned_by_kernel(void);
 int preload_link(struct module *consumer, const char *dep);
 int preload_link_live(const char *consumer, const char *dep);
+int preload_unlink_live(const char *consumer, const char *dep);
+bool preload_module_hold(const char *name);
+void preload_module_release(const char *name);
+
+/* lifecycle_glue.c */
+int preload_call_handler(unsigned long handler);
+ssize_t preload_call_export(unsigned long handler, void *buf, size_t len);
+int preload_call_import(unsigned long handler, const void *buf, size_t len);
+int preload_wait_quiescent(unsigned long in_flight);
 
 /* interpose_glue.c */
 bool preload_strict_interpose(void);
@@ -69,6 +78,7 @@ bool preload_log_refusal(void);
 int preload_rust_before_bind(const void *ctx, const struct preload_image *image,
 			     const char *name, size_t len);
 int preload_rust_coming(const void *ctx, struct module *mod, const char *name, size_t len);
+void preload_rust_live(const void *ctx, const char *name, size_t len);
 void preload_rust_going(const void *ctx, const char *name, size_t len);
 int preload_rust_interposers_show(const void *ctx, struct seq_file *m);
 void *preload_rust_deps_open(const void *ctx);
@@ -77,5 +87,6 @@ void preload_rust_deps_release(const void *ctx, void *writer, bool commit);
 int preload_rust_deps_show(const void *ctx, struct seq_file *m);
 int preload_rust_stats_show(const void *ctx, struct seq_file *m);
 int preload_rust_swap(const void *ctx, const char *request, size_t len);
+int preload_rust_lifecycle(const void *ctx, const char *request, size_t len);
 
 #endif

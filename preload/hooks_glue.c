@@ -10,7 +10,8 @@
  *    original's ten-line check itself instead of calling it, because calling
  *    a non-exported function through a pointer faults on IBT kernels.
  * 2. A module notifier at MODULE_STATE_COMING, which runs before sysfs is set
- *    up, so a link added there gets its holders/ symlink from the kernel, and
+ *    up, so a link added there gets its holders/ symlink from the kernel; at
+ *    MODULE_STATE_LIVE, to start an interposer once its init has run; and
  *    at MODULE_STATE_GOING, to forget interposers and their consumers.
  * 3. An ftrace callback at the entry of apply_relocate_add(), after the loader
  *    has bound the module's symbols and before it relocates with them: there
@@ -95,6 +96,8 @@ static int preload_module_notify(struct notifier_block *nb, unsigned long action
 
 	if (action == MODULE_STATE_COMING)
 		return notifier_from_errno(preload_rust_coming(hook_ctx, mod, mod->name, len));
+	if (action == MODULE_STATE_LIVE)
+		preload_rust_live(hook_ctx, mod->name, len);
 	if (action == MODULE_STATE_GOING)
 		preload_rust_going(hook_ctx, mod->name, len);
 	return NOTIFY_DONE;

@@ -20,7 +20,8 @@
 use crate::btf_check;
 use crate::deps::{Edge, Name};
 use crate::interpose_decl::{self as decl, DeclError};
-use crate::sys::{self, Binding, ComingModule, LoadingImage, ModuleState};
+use crate::lifecycle::{self, Handlers, Stage};
+use crate::sys::{self, handlers, Binding, ComingModule, Hold, LoadingImage, ModuleState};
 use kernel::new_mutex;
 use kernel::prelude::*;
 use kernel::seq_file::{seq_print, SeqFile};
@@ -31,6 +32,10 @@ use kernel::sync::Mutex;
 pub(crate) struct Interposers {
     #[pin]
     registry: Mutex<Registry>,
+    /// Taken while a quiescing interposer is waited for, so that its state
+    /// is handed over once.
+    #[pin]
+    quiescing: Mutex<()>,
 }
 
 struct Registry {
@@ -56,6 +61,14 @@ struct Interposer {
     /// After a swap: the interposer that serves its consumers, and those
     /// that list it from now on.
     retired_to: Option<Name>,
+    stage: Stage,
+    handlers: Handlers,
+    /// preload's reference while it is started, if it declares a quiesce
+    /// handler: it must be quiesced before it unloads.
+    held: Option<Hold>,
+    /// Former consumers still linked to it after a swap, until it is
+    /// quiesced.
+    retiring: KVec<Name>,
 }
 
 struct Symbol {
@@ -89,6 +102,7 @@ impl Interposers {
                 planned: KVec::new(),
                 last_generation: 0,
             }),
+            quiescing <- new_mutex!(()),
         })
     }
 
@@ -163,12 +177,40 @@ impl Interposers {
     }
 
     /// Moves the consumers of the swappable interposer `old` to `new`, which
-    /// must redefine every symbol `old` does: each consumer is linked to
-    /// `new`, then every slot of `old` is pointed at `new`'s replacement.
-    /// `old` stays loaded, linked to its former consumers, until they go. A
-    /// version of `new` that is not newer than `old`'s needs `force`.
+    /// must redefine every symbol `old` does, and retires `old`: its quiesce
+    /// handler runs (and may refuse), each consumer is linked to `new`, every
+    /// slot of `old` is pointed at `new`'s replacement, and once no call is
+    /// left in `old` its state goes to `new` and its consumers' links to it
+    /// are dropped, so it may unload. Both must be started. A version of
+    /// `new` that is not newer than `old`'s needs `force`.
     pub(crate) fn swap(&self, old: &Name, new: &Name, force: bool) -> Result {
+        let quiesce = {
+            let registry = self.registry.lock();
+            registry.check_swap(old, new, force)?;
+            registry.live(old).map_or(0, |i| i.handlers.quiesce)
+        };
+        if quiesce != 0 {
+            let held = Hold::take(old).ok_or(ENOENT)?;
+            handlers::call(&held, quiesce).map_err(|e| {
+                pr_err!(
+                    "swap {} -> {} refused: {}'s quiesce handler failed (error {})\n",
+                    old.as_str(),
+                    new.as_str(),
+                    old.as_str(),
+                    e.to_errno()
+                );
+                e
+            })?;
+        }
+        self.move_consumers(old, new, force)?;
+        self.complete_quiesce(old)
+    }
+
+    /// The part of a swap done under the lock: `old`'s consumers, slots and
+    /// users go to `new`, and `old` is quiescing.
+    fn move_consumers(&self, old: &Name, new: &Name, force: bool) -> Result {
         let mut registry = self.registry.lock();
+        // Again: the quiesce handler ran without the lock.
         registry.check_swap(old, new, force)?;
         let mut consumers = KVec::new();
         for consumer in registry.live(old).map_or(&[][..], |i| &i.consumers).iter() {
@@ -198,10 +240,16 @@ impl Interposers {
             .find(|i| i.module == *old)
             .map(|i| {
                 i.retired_to = Some(*new);
+                i.stage = Stage::Quiescing;
                 i.symbols.iter_mut().for_each(|s| s.slot = None);
                 core::mem::take(&mut i.consumers)
             })
             .unwrap_or_default();
+        if let Some(i) = interposers.iter_mut().find(|i| i.module == *old) {
+            for consumer in moved.iter() {
+                i.retiring.push(*consumer, GFP_KERNEL)?;
+            }
+        }
         if let Some(i) = interposers.iter_mut().find(|i| i.module == *new) {
             i.retired_to = None;
             for consumer in moved.iter() {
@@ -212,7 +260,7 @@ impl Interposers {
         }
         registry.adopt_slots(new);
         pr_info!(
-            "swapped {} for {}: {} consumer(s), {} slot(s) retargeted; {} stays loaded until its consumers go\n",
+            "swapped {} for {}: {} consumer(s), {} slot(s) retargeted; {} is quiescing\n",
             old.as_str(),
             new.as_str(),
             moved.len(),
@@ -222,8 +270,191 @@ impl Interposers {
         Ok(())
     }
 
-    /// Prints one line per live interposer:
-    /// `NAME bound=N consumers=A,B symbols=X,Y`.
+    /// The interposer that serves for `name`, if `name` is an interposer
+    /// retired by a swap: a consumer that lists `name` depends on that one.
+    pub(crate) fn successor(&self, name: &Name) -> Option<Name> {
+        let registry = self.registry.lock();
+        registry.live(name)?.retired_to?;
+        registry.serving(name).map(|i| i.module)
+    }
+
+    /// At `name`'s `MODULE_STATE_LIVE`: an interposer whose init has run is
+    /// started.
+    pub(crate) fn live(&self, name: &Name) {
+        if let Ok(from) = self.begin_start(name, false) {
+            let _ = self.finish_start(name, from);
+        }
+    }
+
+    /// `start NAME`: a loaded or quiesced interposer serves again.
+    pub(crate) fn start(&self, name: &Name) -> Result {
+        let from = self.begin_start(name, true)?;
+        self.finish_start(name, from)
+    }
+
+    /// Checks that `name` may start and marks it started; returns the stage
+    /// it was in. Only `explicit` requests log a refusal.
+    fn begin_start(&self, name: &Name, explicit: bool) -> Result<Stage> {
+        let mut registry = self.registry.lock();
+        let refuse = |why: &dyn kernel::fmt::Display, e: Error| {
+            if explicit {
+                lifecycle::refuse("start", name, why, e)
+            } else {
+                e
+            }
+        };
+        let Some(i) = registry.live_mut(name) else {
+            return Err(refuse(&fmt!("{} is not a loaded interposer", name.as_str()), ENOENT));
+        };
+        let from = i.stage;
+        if !matches!(from, Stage::Loaded | Stage::Quiesced) {
+            return Err(refuse(&fmt!("{} is {}", name.as_str(), from.as_str()), EINVAL));
+        }
+        i.stage = Stage::Started;
+        Ok(from)
+    }
+
+    /// Runs `name`'s start handler; on failure it goes back to `from`.
+    fn finish_start(&self, name: &Name, from: Stage) -> Result {
+        let start = self.registry.lock().live(name).map_or(0, |i| i.handlers.start);
+        let result = match Hold::take(name) {
+            None => Err(ENOENT),
+            Some(held) if start != 0 => handlers::call(&held, start).map(|_| held),
+            Some(held) => Ok(held),
+        };
+        let mut registry = self.registry.lock();
+        let Some(i) = registry.live_mut(name) else {
+            return Err(ENOENT);
+        };
+        let held = match result {
+            Ok(held) => held,
+            Err(e) => {
+                i.stage = from;
+                return Err(lifecycle::refuse(
+                    "start",
+                    name,
+                    fmt!("its start handler failed (error {}); it stays {}", e.to_errno(), from.as_str()),
+                    e,
+                ));
+            }
+        };
+        let kept = i.handlers.quiesce != 0 && i.held.is_none();
+        if kept {
+            i.held = Some(held);
+        }
+        let needs_slots =
+            i.swappable && i.retired_to.is_none() && i.symbols.iter().any(|s| s.slot.is_none());
+        if needs_slots && registry.give_slots(name).is_err() {
+            pr_warn!("{}: started without swap slots; its consumers bind directly\n", name.as_str());
+        }
+        pr_info!(
+            "{}: started{}\n",
+            name.as_str(),
+            if kept { "; held until it is quiesced" } else { "" }
+        );
+        Ok(())
+    }
+
+    /// `quiesce NAME`: takes a started interposer that serves no consumer
+    /// out of service (its quiesce handler may refuse) and waits until no
+    /// call is left in it.
+    pub(crate) fn quiesce(&self, name: &Name) -> Result {
+        let (first, quiesce) = {
+            let mut registry = self.registry.lock();
+            let loading = registry
+                .planned
+                .iter()
+                .find(|p| p.interposers.iter().any(|(i, _)| i == name))
+                .map(|p| p.consumer);
+            let refuse = |why: &dyn kernel::fmt::Display, e: Error| lifecycle::refuse("quiesce", name, why, e);
+            let Some(i) = registry.live_mut(name) else {
+                return Err(refuse(&fmt!("{} is not a loaded interposer", name.as_str()), ENOENT));
+            };
+            if !matches!(i.stage, Stage::Started | Stage::Quiescing) {
+                return Err(refuse(&fmt!("{} is {}", name.as_str(), i.stage.as_str()), EINVAL));
+            }
+            if !i.consumers.is_empty() {
+                return Err(refuse(
+                    &fmt!(
+                        "{} is {} and serves {} consumer(s) (swap them to another interposer or unload them first)",
+                        name.as_str(),
+                        i.stage.as_str(),
+                        i.consumers.len()
+                    ),
+                    EBUSY,
+                ));
+            }
+            if let Some(consumer) = loading {
+                return Err(refuse(&fmt!("{} is loading, bound to it; try again", consumer.as_str()), EBUSY));
+            }
+            let first = i.stage == Stage::Started;
+            i.stage = Stage::Quiescing;
+            (first, i.handlers.quiesce)
+        };
+        if first && quiesce != 0 {
+            let result = Hold::take(name).ok_or(ENOENT).and_then(|held| handlers::call(&held, quiesce));
+            if let Err(e) = result {
+                if let Some(i) = self.registry.lock().live_mut(name) {
+                    i.stage = Stage::Started;
+                }
+                return Err(lifecycle::refuse(
+                    "quiesce",
+                    name,
+                    fmt!("its quiesce handler failed (error {}); it stays started", e.to_errno()),
+                    e,
+                ));
+            }
+        }
+        self.complete_quiesce(name)
+    }
+
+    /// Waits until no call is left in the quiescing interposer `name`, then
+    /// hands its state to the interposer it was swapped for, drops its former
+    /// consumers' links and preload's reference: it is quiesced.
+    fn complete_quiesce(&self, name: &Name) -> Result {
+        let _one_at_a_time = self.quiescing.lock();
+        let (in_flight, export, to) = {
+            let registry = self.registry.lock();
+            let Some(i) = registry.live(name).filter(|i| i.stage == Stage::Quiescing) else {
+                // Another request completed it meanwhile.
+                return Ok(());
+            };
+            let to = i.retired_to.and_then(|t| registry.live(&t)).map(|t| (t.module, t.handlers.import));
+            (i.handlers.in_flight, i.handlers.export, to)
+        };
+        let held = Hold::take(name).ok_or(ENOENT)?;
+        handlers::wait_quiescent(&held, in_flight).inspect_err(|_| {
+            pr_warn!(
+                "{}: interrupted while calls were in flight; it stays quiescing (quiesce it again to finish)\n",
+                name.as_str()
+            )
+        })?;
+        if let Some((to, import)) = to.filter(|(_, import)| export != 0 && *import != 0) {
+            transfer_state(name, &held, export, &to, import);
+        }
+        let (retiring, reference) = {
+            let mut registry = self.registry.lock();
+            let Some(i) = registry.live_mut(name) else {
+                return Err(ENOENT);
+            };
+            i.stage = Stage::Quiesced;
+            (core::mem::take(&mut i.retiring), i.held.take())
+        };
+        for consumer in retiring.iter() {
+            // ENOENT: it unloaded meanwhile, and its link went with it.
+            let _ = sys::unlink_live(consumer, name);
+        }
+        drop(reference);
+        pr_info!(
+            "{}: quiesced: no call is left in it; {} former consumer(s) unlinked, it may unload\n",
+            name.as_str(),
+            retiring.len()
+        );
+        Ok(())
+    }
+
+    /// Prints one line per live interposer: `NAME bound=N consumers=A,B
+    /// symbols=X,Y version=V swap=yes|no|retired:NEW state=STAGE handlers=H`.
     pub(crate) fn show(&self, m: &SeqFile) {
         let registry = self.registry.lock();
         for i in registry.interposers.iter().filter(|i| i.generation != 0) {
@@ -243,10 +474,20 @@ impl Interposers {
             let version = if i.version.is_empty() { "-" } else { text(&i.version) };
             seq_print!(m, " version={} swap=", version);
             match i.retired_to {
-                Some(to) => seq_print!(m, "retired:{}\n", to.as_str()),
-                None if i.swappable => seq_print!(m, "yes\n"),
-                None => seq_print!(m, "no\n"),
+                Some(to) => seq_print!(m, "retired:{}", to.as_str()),
+                None if i.swappable => seq_print!(m, "yes"),
+                None => seq_print!(m, "no"),
             }
+            seq_print!(m, " state={} handlers=", i.stage.as_str());
+            let mut declared = i.handlers.declared().peekable();
+            if declared.peek().is_none() {
+                seq_print!(m, "-");
+            }
+            for (n, handler) in declared.enumerate() {
+                let comma = if n == 0 { "" } else { "," };
+                seq_print!(m, "{}{}", comma, handler);
+            }
+            seq_print!(m, "\n");
         }
     }
 }
@@ -256,6 +497,12 @@ impl Registry {
     fn live(&self, name: &Name) -> Option<&Interposer> {
         self.interposers
             .iter()
+            .find(|i| i.module == *name && i.generation != 0)
+    }
+
+    fn live_mut(&mut self, name: &Name) -> Option<&mut Interposer> {
+        self.interposers
+            .iter_mut()
             .find(|i| i.module == *name && i.generation != 0)
     }
 
@@ -324,6 +571,10 @@ impl Registry {
                 version,
                 swappable: decl::modinfo_values(modinfo, decl::SWAPPABLE_KEY).any(|v| v == b"yes"),
                 retired_to: None,
+                stage: Stage::Loaded,
+                handlers: Handlers::default(),
+                held: None,
+                retiring: KVec::new(),
             };
             self.interposers.push(interposer, GFP_KERNEL)?;
         }
@@ -349,6 +600,14 @@ impl Registry {
                 );
                 EINVAL
             })?;
+        }
+        interposer.handlers = Handlers::find(module);
+        if interposer.swappable && interposer.handlers.in_flight == 0 {
+            pr_err!(
+                "{}: cannot be a swappable interposer: it does not count its calls in flight (preload_in_flight(); preload_interpose! defines it)\n",
+                name.as_str()
+            );
+            return Err(EINVAL);
         }
         self.last_generation += 1;
         interposer.generation = self.last_generation;
@@ -412,14 +671,17 @@ impl Registry {
         }
     }
 
-    /// Interposers retired to `name`, which is going, serve again, with new
-    /// slots (without any, their consumers bind directly, as logged).
+    /// Interposers retired to `name`, which is going, serve again if they
+    /// are started, with new slots (without any, their consumers bind
+    /// directly, as logged); quiesced ones wait to be started.
     fn reinstate_retired_to(&mut self, name: &Name) {
         let mut retired = KVec::new();
         for interposer in self.interposers.iter_mut() {
             if interposer.retired_to == Some(*name) {
                 interposer.retired_to = None;
-                let _ = retired.push(interposer.module, GFP_KERNEL);
+                if interposer.stage == Stage::Started {
+                    let _ = retired.push(interposer.module, GFP_KERNEL);
+                }
             }
         }
         for module in retired.iter() {
@@ -441,6 +703,12 @@ impl Registry {
         };
         if old == new {
             return Err(refuse(&"they are the same module", EINVAL));
+        }
+        if from.stage != Stage::Started {
+            return Err(refuse(&fmt!("{} is {}, not started", old.as_str(), from.stage.as_str()), EINVAL));
+        }
+        if to.stage != Stage::Started {
+            return Err(refuse(&fmt!("{} is {}; start it first", new.as_str(), to.stage.as_str()), EINVAL));
         }
         for (i, name, other) in [(from, old, new), (to, new, old)] {
             if !i.swappable {
@@ -532,10 +800,27 @@ impl Registry {
         planned: &mut Planned,
     ) -> Result {
         let strict = sys::strict_interpose();
+        for edge in deps {
+            let Some(interposer) = self.serving(&edge.dep).filter(|i| !i.stage.binds()) else {
+                continue;
+            };
+            let (name, stage) = (interposer.module.as_str(), interposer.stage.as_str());
+            if edge.optional {
+                pr_warn!("{}: interposer {} is {}; loading without binding to it\n", consumer.as_str(), name, stage);
+                continue;
+            }
+            pr_err!(
+                "{0}: interposer {1} is {2}; refusing to bind {0} to it (start it first)\n",
+                consumer.as_str(),
+                name,
+                stage
+            );
+            return Err(EBUSY);
+        }
         for symbol in image.symbols().filter(|s| s.undefined) {
             let name = symbol.name.to_bytes();
             let found = deps.iter().find_map(|edge| {
-                let interposer = self.serving(&edge.dep)?;
+                let interposer = self.serving(&edge.dep).filter(|i| i.stage.binds())?;
                 let redefined = interposer.symbols.iter().find(|s| is(&s.original, name))?;
                 Some((interposer, redefined))
             });
@@ -570,6 +855,28 @@ impl Registry {
             }
         }
         Ok(())
+    }
+}
+
+/// Hands the state of `old`, which no call is in any more, to `new`, which
+/// serves its consumers already (so `new` merges it into what it has). A
+/// failure is logged, not undone: the calls are `new`'s either way.
+fn transfer_state(old: &Name, held: &Hold, export: usize, new: &Name, import: usize) {
+    let result = (|| -> Result<usize> {
+        let to = Hold::take(new).ok_or(ENOENT)?;
+        let mut state = KVec::from_elem(0u8, lifecycle::STATE_MAX, GFP_KERNEL)?;
+        let len = handlers::export(held, export, &mut state)?;
+        handlers::import(&to, import, &state[..len])?;
+        Ok(len)
+    })();
+    match result {
+        Ok(len) => pr_info!("{} handed {} byte(s) of state to {}\n", old.as_str(), len, new.as_str()),
+        Err(e) => pr_err!(
+            "{} could not hand its state to {} (error {})\n",
+            old.as_str(),
+            new.as_str(),
+            e.to_errno()
+        ),
     }
 }
 

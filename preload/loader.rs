@@ -131,7 +131,8 @@ fn wait_until_live(dep: &Name) -> bool {
 }
 
 /// Runs when `name` is coming (bound, before sysfs): links each listed
-/// dependency. A required one that is not loaded vetoes the load.
+/// dependency (for a retired interposer, the one it was swapped for). A
+/// required one that is not loaded vetoes the load.
 pub(crate) fn coming(state: &State, module: &ComingModule, name: &[u8]) -> Result {
     link_deps(state, module, name)?;
     match Name::new(name) {
@@ -153,7 +154,21 @@ fn link_deps(state: &State, module: &ComingModule, name: &[u8]) -> Result {
     };
     let table = state.table();
     for edge in table.deps_of(&consumer) {
-        match module.link(&edge.dep) {
+        // A retired interposer's successor stands in for it.
+        let dep = match state.interposers.successor(&edge.dep) {
+            Some(successor) => {
+                pr_info!(
+                    "{}: lists {}, which was swapped for {}; depends on {}\n",
+                    consumer.as_str(),
+                    edge.dep.as_str(),
+                    successor.as_str(),
+                    successor.as_str()
+                );
+                successor
+            }
+            None => edge.dep,
+        };
+        match module.link(&dep) {
             Ok(_) => {}
             Err(_) if edge.optional => {}
             Err(e) => {

@@ -234,3 +234,76 @@ int preload_link_live(const char *consumer, const char *dep)
 	kobject_put(kobj);
 	return ret;
 }
+
+/*
+ * Removes the link from the live module @consumer to @dep that
+ * preload_link() or preload_link_live() recorded, with its holders/ symlink,
+ * as the kernel does when @consumer unloads (module_unload_free(),
+ * del_usage_links()): @dep may then unload before @consumer. For an
+ * interposer retired by a swap, once no call is left in it. Returns 0, or
+ * -ENOENT when there is no such link or @consumer is not live.
+ */
+int preload_unlink_live(const char *consumer, const char *dep)
+{
+	struct preload_module_use *use, *found = NULL;
+	struct module *mod = NULL;
+	struct kobject *kobj = module_kobject_get(consumer, &mod);
+
+	if (!kobj)
+		return -ENOENT;
+	if (!mod || !try_module_get(mod)) {
+		kobject_put(kobj);
+		return -ENOENT;
+	}
+	mutex_lock(module_mutex_ptr);
+	list_for_each_entry(use, &mod->target_list, target_list) {
+		if (!strcmp(use->target->name, dep)) {
+			found = use;
+			break;
+		}
+	}
+	if (found) {
+		list_del(&found->source_list);
+		list_del(&found->target_list);
+	}
+	mutex_unlock(module_mutex_ptr);
+	if (found) {
+		if (found->target->holders_dir)
+			sysfs_remove_link(found->target->holders_dir, mod->name);
+		module_put(found->target);
+		kfree(found);
+	}
+	module_put(mod);
+	kobject_put(kobj);
+	return found ? 0 : -ENOENT;
+}
+
+/*
+ * Takes a reference on the module named @name, as a user would, so that
+ * rmmod refuses it ("in use"); false if it is not loaded and live.
+ */
+bool preload_module_hold(const char *name)
+{
+	struct module *mod = NULL;
+	struct kobject *kobj = module_kobject_get(name, &mod);
+	bool held;
+
+	if (!kobj)
+		return false;
+	held = mod && try_module_get(mod);
+	kobject_put(kobj);
+	return held;
+}
+
+/* Drops a reference preload_module_hold() took. */
+void preload_module_release(const char *name)
+{
+	struct module *mod = NULL;
+	struct kobject *kobj = module_kobject_get(name, &mod);
+
+	if (!kobj)
+		return;
+	if (mod)
+		module_put(mod);
+	kobject_put(kobj);
+}

@@ -16,6 +16,7 @@ mod config;
 #[path = "deps/src/deps.rs"]
 pub mod deps;
 mod interpose;
+mod lifecycle;
 #[path = "deps/src/interpose.rs"]
 pub mod interpose_decl;
 mod loader;

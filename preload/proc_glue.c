@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The VFS side of /proc/preload/{deps,stats,interposers} and of the files preload reads
+ * The VFS side of /proc/preload/{deps,stats,interposers,swap,lifecycle} and of the files preload reads
  * (the config file, modules.dep); what the bytes mean is decided in Rust.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -75,8 +75,9 @@ static const struct proc_ops deps_ops = {
 	.proc_release = deps_release,
 };
 
-/* A swap request, "OLD NEW" or "OLD NEW force", in one write. */
-static ssize_t swap_write(struct file *file, const char __user *buf, size_t len, loff_t *pos)
+/* One request in one write, handed to @handle; root only. */
+static ssize_t request_write(struct file *file, const char __user *buf, size_t len,
+			     int (*handle)(const void *ctx, const char *request, size_t len))
 {
 	char request[160];
 	int ret;
@@ -87,12 +88,29 @@ static ssize_t swap_write(struct file *file, const char __user *buf, size_t len,
 		return -EINVAL;
 	if (copy_from_user(request, buf, len))
 		return -EFAULT;
-	ret = preload_rust_swap(proc_ctx, request, len);
+	ret = handle(proc_ctx, request, len);
 	return ret ? ret : len;
+}
+
+/* A swap request, "OLD NEW" or "OLD NEW force". */
+static ssize_t swap_write(struct file *file, const char __user *buf, size_t len, loff_t *pos)
+{
+	return request_write(file, buf, len, preload_rust_swap);
 }
 
 static const struct proc_ops swap_ops = {
 	.proc_write = swap_write,
+};
+
+/* A lifecycle request, "start NAME" or "quiesce NAME". */
+static ssize_t lifecycle_write(struct file *file, const char __user *buf, size_t len,
+			       loff_t *pos)
+{
+	return request_write(file, buf, len, preload_rust_lifecycle);
+}
+
+static const struct proc_ops lifecycle_ops = {
+	.proc_write = lifecycle_write,
 };
 
 static int stats_show(struct seq_file *m, void *v)
@@ -114,7 +132,8 @@ int preload_proc_create(const void *ctx)
 	if (!proc_create("deps", 0600, proc_dir, &deps_ops) ||
 	    !proc_create_single("stats", 0444, proc_dir, stats_show) ||
 	    !proc_create_single("interposers", 0444, proc_dir, interposers_show) ||
-	    !proc_create("swap", 0200, proc_dir, &swap_ops)) {
+	    !proc_create("swap", 0200, proc_dir, &swap_ops) ||
+	    !proc_create("lifecycle", 0200, proc_dir, &lifecycle_ops)) {
 		proc_remove(proc_dir);
 		return -ENOMEM;
 	}

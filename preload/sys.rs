@@ -25,6 +25,13 @@ mod glue {
         pub(super) fn preload_spawned_by_kernel() -> bool;
         pub(super) fn preload_link(consumer: *mut c_void, dep: *const c_char) -> c_int;
         pub(super) fn preload_link_live(consumer: *const c_char, dep: *const c_char) -> c_int;
+        pub(super) fn preload_unlink_live(consumer: *const c_char, dep: *const c_char) -> c_int;
+        pub(super) fn preload_module_hold(name: *const c_char) -> bool;
+        pub(super) fn preload_module_release(name: *const c_char);
+        pub(super) fn preload_call_handler(handler: usize) -> c_int;
+        pub(super) fn preload_call_export(handler: usize, buf: *mut c_void, len: usize) -> isize;
+        pub(super) fn preload_call_import(handler: usize, buf: *const c_void, len: usize) -> c_int;
+        pub(super) fn preload_wait_quiescent(in_flight: usize) -> c_int;
         pub(super) fn preload_slot_count() -> usize;
         pub(super) fn preload_slot_address(slot: usize) -> usize;
         pub(super) fn preload_slot_set(slot: usize, func: usize);
@@ -187,6 +194,77 @@ pub(crate) fn log_refusal() -> bool {
 pub(crate) fn find_kernel_data() -> Result {
     // SAFETY: The glue function has no preconditions.
     to_result(unsafe { glue::preload_find_kernel_data() }).map(|_| ())
+}
+
+/// Removes the link from the live module `consumer` to `dep` that
+/// [`link_live`] or [`ComingModule::link`] recorded, as the kernel does when
+/// `consumer` unloads. `ENOENT` if there is none or `consumer` is not live.
+pub(crate) fn unlink_live(consumer: &Name, dep: &Name) -> Result {
+    let (consumer, dep) = (CName::new(consumer), CName::new(dep));
+    // SAFETY: Both names are NUL-terminated and outlive the call;
+    // `find_kernel_data` succeeded before the module was set up.
+    to_result(unsafe { glue::preload_unlink_live(consumer.as_ptr(), dep.as_ptr()) }).map(|_| ())
+}
+
+/// A reference on a live module, as a user holds one: `rmmod` refuses the
+/// module until it is dropped.
+pub(crate) struct Hold(Name);
+
+impl Hold {
+    /// Takes one on the module `name`; `None` if it is not loaded and live.
+    pub(crate) fn take(name: &Name) -> Option<Hold> {
+        let cname = CName::new(name);
+        // SAFETY: `cname` is NUL-terminated and outlives the call.
+        unsafe { glue::preload_module_hold(cname.as_ptr()) }.then_some(Hold(*name))
+    }
+}
+
+impl Drop for Hold {
+    fn drop(&mut self) {
+        let name = CName::new(&self.0);
+        // SAFETY: `name` is NUL-terminated; `take` took the reference this
+        // drops, so the module is still loaded.
+        unsafe { glue::preload_module_release(name.as_ptr()) }
+    }
+}
+
+/// An interposer's lifecycle handlers, by address (see `lifecycle_glue.c`).
+/// Each function takes the [`Hold`] that keeps the module's code loaded
+/// while it runs; the addresses are functions of that module with the
+/// signatures `lifecycle_glue.c` gives, found at its coming.
+pub(crate) mod handlers {
+    use super::{glue, to_result, Hold};
+    use kernel::prelude::*;
+
+    /// Calls `int handler(void)` (start, quiesce).
+    pub(crate) fn call(_held: &Hold, handler: usize) -> Result {
+        // SAFETY: See the module documentation.
+        to_result(unsafe { glue::preload_call_handler(handler) }).map(|_| ())
+    }
+
+    /// Calls the state export handler into `buf`; returns the bytes written.
+    pub(crate) fn export(_held: &Hold, handler: usize, buf: &mut [u8]) -> Result<usize> {
+        // SAFETY: See the module documentation; `buf` is writable for its length.
+        let n = unsafe { glue::preload_call_export(handler, buf.as_mut_ptr().cast(), buf.len()) };
+        if n < 0 {
+            return Err(Error::from_errno(n as i32));
+        }
+        Ok((n as usize).min(buf.len()))
+    }
+
+    /// Calls the state import handler with `buf`.
+    pub(crate) fn import(_held: &Hold, handler: usize, buf: &[u8]) -> Result {
+        // SAFETY: See the module documentation; `buf` is readable for its length.
+        to_result(unsafe { glue::preload_call_import(handler, buf.as_ptr().cast(), buf.len()) })
+            .map(|_| ())
+    }
+
+    /// Waits until no task runs in the module (`in_flight` is its count of
+    /// calls in flight, or 0 if it keeps none); `EINTR` on a signal.
+    pub(crate) fn wait_quiescent(_held: &Hold, in_flight: usize) -> Result {
+        // SAFETY: See the module documentation.
+        to_result(unsafe { glue::preload_wait_quiescent(in_flight) }).map(|_| ())
+    }
 }
 
 /// What `Module::link` did.
@@ -500,6 +578,20 @@ unsafe extern "C" fn preload_rust_coming(
     }
 }
 
+/// Called by the `MODULE_STATE_LIVE` notifier, after the module's init.
+///
+/// # Safety
+///
+/// `ctx` as for [`state`]; `name` points to `len` bytes.
+#[no_mangle]
+unsafe extern "C" fn preload_rust_live(ctx: *const c_void, name: *const c_char, len: usize) {
+    // SAFETY: Guaranteed by the caller.
+    let (state, name) = unsafe { (state(ctx), bytes(name, len)) };
+    if let Ok(name) = Name::new(name) {
+        state.interposers.live(&name);
+    }
+}
+
 /// Called by the `MODULE_STATE_GOING` notifier.
 ///
 /// # Safety
@@ -522,6 +614,26 @@ unsafe extern "C" fn preload_rust_swap(ctx: *const c_void, request: *const c_cha
     // SAFETY: Guaranteed by the caller.
     let (state, request) = unsafe { (state(ctx), bytes(request, len)) };
     match crate::swap::request(state, request) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// Called for a write to `/proc/preload/lifecycle`; returns 0 or a negative
+/// errno.
+///
+/// # Safety
+///
+/// `ctx` as for [`state`]; `request` points to `len` bytes.
+#[no_mangle]
+unsafe extern "C" fn preload_rust_lifecycle(
+    ctx: *const c_void,
+    request: *const c_char,
+    len: usize,
+) -> c_int {
+    // SAFETY: Guaranteed by the caller.
+    let (state, request) = unsafe { (state(ctx), bytes(request, len)) };
+    match crate::lifecycle::request(state, request) {
         Ok(()) => 0,
         Err(e) => e.to_errno(),
     }

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The lifecycle of interposers: `loaded → started → quiescing → quiesced`,
+//! and back to `started`. preload keeps each interposer's stage (shown in
+//! `/proc/preload/interposers`), checks every transition before it calls the
+//! interposer's handler for it, and refuses an illegal one with a message
+//! naming the module, its stage and the transition.
+//!
+//! An interposer declares a handler by defining a function under a fixed
+//! name (`preload_interpose.rs` has the macros): `preload_start` and
+//! `preload_quiesce` (`int (void)`, 0 or a negative errno that refuses the
+//! transition), `preload_state_export` and `preload_state_import` (its state
+//! handed over in a swap), and `preload_in_flight` (its count of calls still
+//! inside its replacements, which a swappable interposer must keep). Its
+//! unload handler is its own module exit. It is started when its init has
+//! run; one that declares a quiesce handler is held (rmmod refuses it) until
+//! it is quiesced. Requests come from `/proc/preload/lifecycle` (`start NAME`,
+//! `quiesce NAME`) and from swaps.
+
+use crate::deps::Name;
+use crate::sys::ComingModule;
+use crate::State;
+use kernel::prelude::*;
+
+/// Where an interposer is in its lifecycle.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Stage {
+    /// Loaded, not started yet (or its start handler failed).
+    Loaded,
+    /// Serving consumers; new ones may bind to it.
+    Started,
+    /// Taken out of service: no new binding, waiting for its calls in flight.
+    Quiescing,
+    /// No call is left in it; it may unload.
+    Quiesced,
+}
+
+impl Stage {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Stage::Loaded => "loaded",
+            Stage::Started => "started",
+            Stage::Quiescing => "quiescing",
+            Stage::Quiesced => "quiesced",
+        }
+    }
+
+    /// Whether a consumer may bind to an interposer in this stage.
+    pub(crate) fn binds(self) -> bool {
+        matches!(self, Stage::Loaded | Stage::Started)
+    }
+}
+
+/// The addresses of an interposer's handlers; 0 where it declares none.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Handlers {
+    pub(crate) start: usize,
+    pub(crate) quiesce: usize,
+    pub(crate) export: usize,
+    pub(crate) import: usize,
+    pub(crate) in_flight: usize,
+}
+
+/// The handlers by the names `/proc/preload/interposers` shows.
+const SHOWN: [&str; 4] = ["start", "quiesce", "export", "import"];
+
+impl Handlers {
+    /// Finds the handlers the coming interposer `module` defines.
+    pub(crate) fn find(module: &ComingModule) -> Handlers {
+        let address = |name: &CStr| module.function_address(name).unwrap_or(0);
+        Handlers {
+            start: address(c"preload_start"),
+            quiesce: address(c"preload_quiesce"),
+            export: address(c"preload_state_export"),
+            import: address(c"preload_state_import"),
+            in_flight: address(c"preload_in_flight"),
+        }
+    }
+
+    /// The names of the handlers it declares, for `handlers=`.
+    pub(crate) fn declared(&self) -> impl Iterator<Item = &'static str> + '_ {
+        let present = [self.start, self.quiesce, self.export, self.import];
+        SHOWN.into_iter().zip(present).filter(|(_, a)| *a != 0).map(|(n, _)| n)
+    }
+}
+
+/// The most state an interposer may hand over in a swap.
+pub(crate) const STATE_MAX: usize = 4096;
+
+/// Carries out one `/proc/preload/lifecycle` request: `start NAME` or
+/// `quiesce NAME`.
+pub(crate) fn request(state: &State, request: &[u8]) -> Result {
+    let mut words = request
+        .split(|&b| b == b' ' || b == b'\t' || b == b'\n')
+        .filter(|w| !w.is_empty());
+    let (Some(verb), Some(name), None) = (words.next(), words.next(), words.next()) else {
+        pr_err!("/proc/preload/lifecycle: usage: start NAME | quiesce NAME\n");
+        return Err(EINVAL);
+    };
+    let Ok(name) = Name::new(name) else {
+        pr_err!("/proc/preload/lifecycle: not a module name\n");
+        return Err(EINVAL);
+    };
+    match verb {
+        b"start" => state.interposers.start(&name),
+        b"quiesce" => state.interposers.quiesce(&name),
+        _ => {
+            pr_err!("/proc/preload/lifecycle: usage: start NAME | quiesce NAME\n");
+            Err(EINVAL)
+        }
+    }
+}
+
+/// Logs that `transition` of `module`, which is in `stage`, is refused, and
+/// why; returns `error`.
+pub(crate) fn refuse(
+    transition: &str,
+    module: &Name,
+    why: impl kernel::fmt::Display,
+    error: Error,
+) -> Error {
+    pr_err!("{} {} refused: {}\n", transition, module.as_str(), why);
+    error
+}

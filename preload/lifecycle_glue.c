@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Calling an interposer's lifecycle handlers, and waiting until no call is
+ * left in its code. Policy (which transition is legal) lives in Rust
+ * (lifecycle.rs, interpose.rs); a handler is the address of a function the
+ * interposer defines under a fixed name (see preload_interpose.rs).
+ */
+#include <linux/delay.h>
+#include <linux/rcupdate.h>
+#include <linux/sched/signal.h>
+
+#include "glue.h"
+
+/* int preload_start(void), int preload_quiesce(void): 0 or a negative errno. */
+int preload_call_handler(unsigned long handler)
+{
+	int (*fn)(void) = (void *)handler;
+
+	return fn();
+}
+
+/* ssize_t preload_state_export(u8 *buf, size_t len): bytes written or -errno. */
+ssize_t preload_call_export(unsigned long handler, void *buf, size_t len)
+{
+	ssize_t (*fn)(void *, size_t) = (void *)handler;
+
+	return fn(buf, len);
+}
+
+/* int preload_state_import(const u8 *buf, size_t len): 0 or -errno. */
+int preload_call_import(unsigned long handler, const void *buf, size_t len)
+{
+	int (*fn)(const void *, size_t) = (void *)handler;
+
+	return fn(buf, len);
+}
+
+/*
+ * Waits until no task executes in an interposer that nothing calls any more
+ * (its slots point elsewhere): @in_flight is its size_t preload_in_flight(void),
+ * the number of calls inside its replacements, which count themselves on
+ * entry and on return. A task can be in the few instructions between the
+ * slot's jump and that count, or between the count and the return, only if
+ * it did not sleep there (nothing there sleeps): an RCU-tasks grace period,
+ * which ends once every task has been seen off the CPU voluntarily, in user
+ * space or idle, waits for it. So: a grace period (every call that got in is
+ * counted), the count down to zero (sleepers inside have returned), a grace
+ * period (the last return instructions are done). Returns 0, or -EINTR if a
+ * signal came while calls were still in flight.
+ */
+int preload_wait_quiescent(unsigned long in_flight)
+{
+	size_t (*count)(void) = (void *)in_flight;
+
+	synchronize_rcu_tasks();
+	while (count()) {
+		if (signal_pending(current))
+			return -EINTR;
+		msleep_interruptible(10);
+	}
+	synchronize_rcu_tasks();
+	return 0;
+}
