@@ -16,7 +16,7 @@ pub struct Proc {
 }
 
 /// One line of `/proc/preload/interposers`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Interposer {
     /// The interposer module.
     pub name: String,
@@ -31,6 +31,12 @@ pub struct Interposer {
     /// Whether it is swappable: `yes`, `no`, `retired:NEW`, or empty if
     /// this preload does not say.
     pub swap: String,
+    /// Where it is in its lifecycle: `loaded`, `started`, `quiescing`,
+    /// `quiesced`, or empty if this preload does not say.
+    pub state: String,
+    /// The lifecycle handlers it declares, of `start`, `quiesce`, `export`
+    /// and `import` (empty if none, or if this preload does not say).
+    pub handlers: Vec<String>,
 }
 
 impl Proc {
@@ -167,8 +173,10 @@ impl Proc {
 }
 
 /// Parses `/proc/preload/interposers`: one `NAME bound=N consumers=A,B
-/// symbols=X,Y` line per interposer, `-` for an empty list. On failure
-/// returns the line number and the reason.
+/// symbols=X,Y version=V swap=S state=STATE handlers=H` line per
+/// interposer, `-` for an empty list; only `bound=` is required, as older
+/// preloads print fewer fields. On failure returns the line number and the
+/// reason.
 pub fn parse_interposers(text: &str) -> Result<Vec<Interposer>, (usize, String)> {
     let mut interposers = Vec::new();
     for (index, line) in text.lines().enumerate() {
@@ -177,11 +185,7 @@ pub fn parse_interposers(text: &str) -> Result<Vec<Interposer>, (usize, String)>
         let Some(name) = words.next() else { continue };
         let mut interposer = Interposer {
             name: name.to_owned(),
-            bound: 0,
-            consumers: Vec::new(),
-            symbols: Vec::new(),
-            version: None,
-            swap: String::new(),
+            ..Interposer::default()
         };
         let mut seen_bound = false;
         for word in words {
@@ -206,6 +210,8 @@ pub fn parse_interposers(text: &str) -> Result<Vec<Interposer>, (usize, String)>
                 "symbols" => interposer.symbols = list(),
                 "version" if value != "-" => interposer.version = Some(value.to_owned()),
                 "swap" => interposer.swap = value.to_owned(),
+                "state" => interposer.state = value.to_owned(),
+                "handlers" => interposer.handlers = list(),
                 // Fields added later are not errors.
                 _ => {}
             }
@@ -224,8 +230,8 @@ mod tests {
 
     #[test]
     fn interposer_lines_parse() {
-        let text = "interposer bound=2 consumers=pl_a,pl_b symbols=kmalloc_hook,printk_hook version=1.0 swap=yes\n\
-                    idle bound=0 consumers=- symbols=x version=- swap=retired:interposer\n";
+        let text = "interposer bound=2 consumers=pl_a,pl_b symbols=kmalloc_hook,printk_hook version=1.0 swap=yes state=started handlers=start,quiesce,export\n\
+                    idle bound=0 consumers=- symbols=x version=- swap=retired:interposer state=quiesced handlers=-\n";
         let parsed = parse_interposers(text).unwrap();
         assert_eq!(
             parsed[0],
@@ -236,12 +242,26 @@ mod tests {
                 symbols: vec!["kmalloc_hook".into(), "printk_hook".into()],
                 version: Some("1.0".into()),
                 swap: "yes".into(),
+                state: "started".into(),
+                handlers: vec!["start".into(), "quiesce".into(), "export".into()],
             }
         );
         assert_eq!(parsed[1].bound, 0);
         assert!(parsed[1].consumers.is_empty());
         assert_eq!(parsed[1].version, None);
         assert_eq!(parsed[1].swap, "retired:interposer");
+        assert_eq!(parsed[1].state, "quiesced");
+        assert!(parsed[1].handlers.is_empty());
+    }
+
+    #[test]
+    fn lines_of_older_preloads_have_no_state_or_handlers() {
+        let text = "old bound=1 consumers=pl_a symbols=x version=1.0 swap=yes\n\
+                    older bound=0 consumers=- symbols=x\n";
+        for interposer in parse_interposers(text).unwrap() {
+            assert_eq!(interposer.state, "", "{interposer:?}");
+            assert!(interposer.handlers.is_empty(), "{interposer:?}");
+        }
     }
 
     #[test]

@@ -256,9 +256,9 @@ fn status_shows_counters_and_interposers() {
     assert!(
         run.stdout.ends_with(
             "interposers    2\n  \
-               NAME        BOUND  CONSUMERS     SYMBOLS\n  \
-               interposer      2  pl_a,pl_user  pl_dep_value,pl_dep_name\n  \
-               spare           0  -             x\n"
+               NAME        STATE  BOUND  CONSUMERS     SYMBOLS\n  \
+               interposer  -          2  pl_a,pl_user  pl_dep_value,pl_dep_name\n  \
+               spare       -          0  -             x\n"
         ),
         "{}",
         run.stdout
@@ -273,6 +273,32 @@ fn status_shows_counters_and_interposers() {
         serde_json::json!(["pl_a", "pl_user"])
     );
     assert_eq!(json["interposers"][1]["consumers"], serde_json::json!([]));
+    assert_eq!(json["interposers"][1]["state"], "");
+    assert_eq!(json["interposers"][1]["handlers"], serde_json::json!([]));
+
+    fake.write(
+        "proc/preload/interposers",
+        "interposer bound=1 consumers=pl_a symbols=x version=1.0 swap=yes state=started handlers=start,quiesce\n\
+         interposer_v2 bound=0 consumers=- symbols=x version=2.0 swap=yes state=quiescing handlers=quiesce\n",
+    );
+    let run = fake.run(&["status"]);
+    assert!(
+        run.stdout.ends_with(
+            "interposers    2\n  \
+               NAME           STATE      BOUND  CONSUMERS  SYMBOLS\n  \
+               interposer     started        1  pl_a       x\n  \
+               interposer_v2  quiescing      0  -          x\n"
+        ),
+        "{}",
+        run.stdout
+    );
+    let json: Value = serde_json::from_str(&fake.run(&["status", "--json"]).stdout).unwrap();
+    assert_eq!(json["interposers"][0]["state"], "started");
+    assert_eq!(
+        json["interposers"][0]["handlers"],
+        serde_json::json!(["start", "quiesce"])
+    );
+    assert_eq!(json["interposers"][1]["state"], "quiescing");
 
     fake.write("proc/preload/interposers", "broken bound=many\n");
     let broken = fake.run(&["status"]);
