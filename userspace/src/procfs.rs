@@ -131,6 +131,21 @@ impl Proc {
             .write_all(request.as_bytes())
     }
 
+    /// Returns the path of the lifecycle requests file.
+    pub fn lifecycle_path(&self) -> PathBuf {
+        self.dir.join("preload/lifecycle")
+    }
+
+    /// Asks preload to move interposer `name` through its lifecycle
+    /// (`/proc/preload/lifecycle`, one request per write: `start NAME` or
+    /// `quiesce NAME`); returns the kernel's error, if any.
+    pub fn write_lifecycle(&self, request: &str, name: &str) -> io::Result<()> {
+        fs::OpenOptions::new()
+            .write(true)
+            .open(self.lifecycle_path())?
+            .write_all(format!("{request} {name}\n").as_bytes())
+    }
+
     /// Reads preload's counters as `(name, value)` pairs in file order.
     pub fn read_stats(&self) -> Result<Vec<(String, u64)>, Error> {
         let path = self.dir.join("preload/stats");
@@ -262,6 +277,23 @@ mod tests {
             assert_eq!(interposer.state, "", "{interposer:?}");
             assert!(interposer.handlers.is_empty(), "{interposer:?}");
         }
+    }
+
+    #[test]
+    fn lifecycle_requests_are_one_line_each() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir(dir.path().join("preload")).unwrap();
+        let proc = Proc::new(dir.path().to_owned());
+        assert_eq!(
+            proc.write_lifecycle("start", "x").unwrap_err().kind(),
+            io::ErrorKind::NotFound
+        );
+        fs::write(proc.lifecycle_path(), "").unwrap();
+        proc.write_lifecycle("quiesce", "interposer").unwrap();
+        assert_eq!(
+            fs::read_to_string(proc.lifecycle_path()).unwrap(),
+            "quiesce interposer\n"
+        );
     }
 
     #[test]
