@@ -170,6 +170,35 @@ pub enum Command {
         /// The interposer that serves them from now on.
         new: String,
     },
+    /// Start the interposer MODULE: preload calls its start handler.
+    ///
+    /// Allowed when it is loaded or quiesced (/proc/preload/lifecycle); if
+    /// the kernel refuses, says why.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Start {
+        /// The interposer.
+        module: String,
+    },
+    /// Quiesce the started interposer MODULE: wait for its calls in flight,
+    /// then call its quiesce handler.
+    ///
+    /// Refused while it serves consumers (swap them to another interposer
+    /// or unload them first). If interrupted, it stays quiescing: run it
+    /// again.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Quiesce {
+        /// The interposer.
+        module: String,
+    },
+    /// Unload the interposer MODULE: quiesce it if it is started, then rmmod.
+    ///
+    /// Refuses, changing nothing, if it still serves consumers or is not an
+    /// interposer preload manages.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Stop {
+        /// The interposer.
+        module: String,
+    },
     /// Show whether preload is loaded, its list size, counters and interposers.
     #[command(after_help = EXIT_CODES_HELP)]
     Status {

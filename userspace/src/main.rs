@@ -12,6 +12,7 @@ mod context;
 mod diff;
 mod error;
 mod explain;
+mod lifecycle;
 mod modules;
 mod plan;
 mod procfs;
@@ -65,6 +66,9 @@ fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Reload { files } => reload::run(&ctx, files),
         Command::Status { json } => status::run(&ctx, json),
         Command::Swap { force, old, new } => swap::run(&ctx, &old, &new, force),
+        Command::Start { module } => lifecycle::start(&ctx, &module),
+        Command::Quiesce { module } => lifecycle::quiesce(&ctx, &module),
+        Command::Stop { module } => lifecycle::stop(&ctx, &module),
         Command::Explain { module, files } => explain::run(&ctx, &module, files),
         Command::Abi(AbiCommand::Snapshot {
             kernel,

@@ -16,7 +16,7 @@ pub struct Proc {
 }
 
 /// One line of `/proc/preload/interposers`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Interposer {
     /// The interposer module.
     pub name: String,
@@ -31,6 +31,12 @@ pub struct Interposer {
     /// Whether it is swappable: `yes`, `no`, `retired:NEW`, or empty if
     /// this preload does not say.
     pub swap: String,
+    /// Where it is in its lifecycle: `loaded`, `started`, `quiescing`,
+    /// `quiesced`, or empty if this preload does not say.
+    pub state: String,
+    /// The lifecycle handlers it declares, of `start`, `quiesce`, `export`
+    /// and `import` (empty if none, or if this preload does not say).
+    pub handlers: Vec<String>,
 }
 
 impl Proc {
@@ -125,6 +131,21 @@ impl Proc {
             .write_all(request.as_bytes())
     }
 
+    /// Returns the path of the lifecycle requests file.
+    pub fn lifecycle_path(&self) -> PathBuf {
+        self.dir.join("preload/lifecycle")
+    }
+
+    /// Asks preload to move interposer `name` through its lifecycle
+    /// (`/proc/preload/lifecycle`, one request per write: `start NAME` or
+    /// `quiesce NAME`); returns the kernel's error, if any.
+    pub fn write_lifecycle(&self, request: &str, name: &str) -> io::Result<()> {
+        fs::OpenOptions::new()
+            .write(true)
+            .open(self.lifecycle_path())?
+            .write_all(format!("{request} {name}\n").as_bytes())
+    }
+
     /// Reads preload's counters as `(name, value)` pairs in file order.
     pub fn read_stats(&self) -> Result<Vec<(String, u64)>, Error> {
         let path = self.dir.join("preload/stats");
@@ -167,8 +188,10 @@ impl Proc {
 }
 
 /// Parses `/proc/preload/interposers`: one `NAME bound=N consumers=A,B
-/// symbols=X,Y` line per interposer, `-` for an empty list. On failure
-/// returns the line number and the reason.
+/// symbols=X,Y version=V swap=S state=STATE handlers=H` line per
+/// interposer, `-` for an empty list; only `bound=` is required, as older
+/// preloads print fewer fields. On failure returns the line number and the
+/// reason.
 pub fn parse_interposers(text: &str) -> Result<Vec<Interposer>, (usize, String)> {
     let mut interposers = Vec::new();
     for (index, line) in text.lines().enumerate() {
@@ -177,11 +200,7 @@ pub fn parse_interposers(text: &str) -> Result<Vec<Interposer>, (usize, String)>
         let Some(name) = words.next() else { continue };
         let mut interposer = Interposer {
             name: name.to_owned(),
-            bound: 0,
-            consumers: Vec::new(),
-            symbols: Vec::new(),
-            version: None,
-            swap: String::new(),
+            ..Interposer::default()
         };
         let mut seen_bound = false;
         for word in words {
@@ -206,6 +225,8 @@ pub fn parse_interposers(text: &str) -> Result<Vec<Interposer>, (usize, String)>
                 "symbols" => interposer.symbols = list(),
                 "version" if value != "-" => interposer.version = Some(value.to_owned()),
                 "swap" => interposer.swap = value.to_owned(),
+                "state" => interposer.state = value.to_owned(),
+                "handlers" => interposer.handlers = list(),
                 // Fields added later are not errors.
                 _ => {}
             }
@@ -224,8 +245,8 @@ mod tests {
 
     #[test]
     fn interposer_lines_parse() {
-        let text = "interposer bound=2 consumers=pl_a,pl_b symbols=kmalloc_hook,printk_hook version=1.0 swap=yes\n\
-                    idle bound=0 consumers=- symbols=x version=- swap=retired:interposer\n";
+        let text = "interposer bound=2 consumers=pl_a,pl_b symbols=kmalloc_hook,printk_hook version=1.0 swap=yes state=started handlers=start,quiesce,export\n\
+                    idle bound=0 consumers=- symbols=x version=- swap=retired:interposer state=quiesced handlers=-\n";
         let parsed = parse_interposers(text).unwrap();
         assert_eq!(
             parsed[0],
@@ -236,12 +257,43 @@ mod tests {
                 symbols: vec!["kmalloc_hook".into(), "printk_hook".into()],
                 version: Some("1.0".into()),
                 swap: "yes".into(),
+                state: "started".into(),
+                handlers: vec!["start".into(), "quiesce".into(), "export".into()],
             }
         );
         assert_eq!(parsed[1].bound, 0);
         assert!(parsed[1].consumers.is_empty());
         assert_eq!(parsed[1].version, None);
         assert_eq!(parsed[1].swap, "retired:interposer");
+        assert_eq!(parsed[1].state, "quiesced");
+        assert!(parsed[1].handlers.is_empty());
+    }
+
+    #[test]
+    fn lines_of_older_preloads_have_no_state_or_handlers() {
+        let text = "old bound=1 consumers=pl_a symbols=x version=1.0 swap=yes\n\
+                    older bound=0 consumers=- symbols=x\n";
+        for interposer in parse_interposers(text).unwrap() {
+            assert_eq!(interposer.state, "", "{interposer:?}");
+            assert!(interposer.handlers.is_empty(), "{interposer:?}");
+        }
+    }
+
+    #[test]
+    fn lifecycle_requests_are_one_line_each() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir(dir.path().join("preload")).unwrap();
+        let proc = Proc::new(dir.path().to_owned());
+        assert_eq!(
+            proc.write_lifecycle("start", "x").unwrap_err().kind(),
+            io::ErrorKind::NotFound
+        );
+        fs::write(proc.lifecycle_path(), "").unwrap();
+        proc.write_lifecycle("quiesce", "interposer").unwrap();
+        assert_eq!(
+            fs::read_to_string(proc.lifecycle_path()).unwrap(),
+            "quiesce interposer\n"
+        );
     }
 
     #[test]

@@ -96,6 +96,12 @@ fn to_text(status: &Status) -> String {
         .max()
         .unwrap_or(0)
         .max(4);
+    let states: Vec<&str> = status
+        .interposers
+        .iter()
+        .map(|i| if i.state.is_empty() { "-" } else { &i.state })
+        .collect();
+    let state_width = states.iter().map(|s| s.len()).max().unwrap_or(0).max(5);
     let consumer_lists: Vec<String> = status
         .interposers
         .iter()
@@ -108,12 +114,14 @@ fn to_text(status: &Status) -> String {
         .unwrap_or(0)
         .max(9);
     out.push_str(&format!(
-        "  {:<name_width$}  {:>5}  {:<consumers_width$}  SYMBOLS\n",
-        "NAME", "BOUND", "CONSUMERS"
+        "  {:<name_width$}  {:<state_width$}  {:>5}  {:<consumers_width$}  SYMBOLS\n",
+        "NAME", "STATE", "BOUND", "CONSUMERS"
     ));
-    for (interposer, consumers) in status.interposers.iter().zip(consumer_lists) {
+    for ((interposer, state), consumers) in
+        status.interposers.iter().zip(states).zip(consumer_lists)
+    {
         out.push_str(&format!(
-            "  {:<name_width$}  {:>5}  {consumers:<consumers_width$}  {}\n",
+            "  {:<name_width$}  {state:<state_width$}  {:>5}  {consumers:<consumers_width$}  {}\n",
             interposer.name,
             interposer.bound,
             list_or_dash(&interposer.symbols)
@@ -161,7 +169,8 @@ fn to_json(status: &Status) -> Value {
         .iter()
         .map(|i| {
             json!({"name": i.name, "bound": i.bound, "consumers": i.consumers,
-                   "symbols": i.symbols, "version": i.version, "swap": i.swap})
+                   "symbols": i.symbols, "version": i.version, "swap": i.swap,
+                   "state": i.state, "handlers": i.handlers})
         })
         .collect();
     json!({
@@ -197,6 +206,8 @@ mod tests {
                 symbols: vec!["pl_dep_value".into()],
                 version: Some("1.0".into()),
                 swap: "yes".into(),
+                state: "started".into(),
+                handlers: vec!["start".into(), "quiesce".into()],
             }],
             abi: None,
         }
@@ -208,9 +219,27 @@ mod tests {
         assert!(text.contains("entries        3 (2 consumers)\n"), "{text}");
         assert!(text.contains("loads_seen     7\n"), "{text}");
         assert!(
-            text.contains("  interposer      1  pl_user    pl_dep_value\n"),
+            text.contains(
+                "  NAME        STATE    BOUND  CONSUMERS  SYMBOLS\n  \
+                   interposer  started      1  pl_user    pl_dep_value\n"
+            ),
             "{text}"
         );
+    }
+
+    #[test]
+    fn an_unknown_state_reads_dash() {
+        let mut status = sample();
+        status.interposers[0].state.clear();
+        status.interposers[0].handlers.clear();
+        let text = to_text(&status);
+        assert!(
+            text.contains("  interposer  -          1  pl_user    pl_dep_value\n"),
+            "{text}"
+        );
+        let value = to_json(&status);
+        assert_eq!(value["interposers"][0]["state"], json!(""));
+        assert_eq!(value["interposers"][0]["handlers"], json!([]));
     }
 
     #[test]
@@ -230,6 +259,11 @@ mod tests {
         assert_eq!(value["entries"], json!(3));
         assert_eq!(value["stats"]["failures"], json!(1));
         assert_eq!(value["interposers"][0]["consumers"], json!(["pl_user"]));
+        assert_eq!(value["interposers"][0]["state"], json!("started"));
+        assert_eq!(
+            value["interposers"][0]["handlers"],
+            json!(["start", "quiesce"])
+        );
         let unloaded = to_json(&Status::default());
         assert_eq!(unloaded["loaded"], json!(false));
         assert_eq!(unloaded["entries"], Value::Null);

@@ -121,6 +121,7 @@ mod tests {
             symbols: symbols.iter().map(|s| s.to_string()).collect(),
             version: Some(version.into()),
             swap: swap.into(),
+            ..Interposer::default()
         }
     }
 

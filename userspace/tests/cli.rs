@@ -49,6 +49,10 @@ impl Fake {
     }
 
     fn run(&self, args: &[&str]) -> Run {
+        self.run_env(args, &[])
+    }
+
+    fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let output = Command::new(env!("CARGO_BIN_EXE_preloadctl"))
             .args(args)
             .current_dir(self.root())
@@ -57,6 +61,7 @@ impl Fake {
             .env("PRELOADCTL_CONFIG_DIR", self.path("etc"))
             .env("PRELOADCTL_STATE_DIR", self.path("state"))
             .env("PRELOADCTL_RUN_DIR", self.path("run"))
+            .envs(env.iter().copied())
             .output()
             .unwrap();
         Run::from(output)
@@ -256,9 +261,9 @@ fn status_shows_counters_and_interposers() {
     assert!(
         run.stdout.ends_with(
             "interposers    2\n  \
-               NAME        BOUND  CONSUMERS     SYMBOLS\n  \
-               interposer      2  pl_a,pl_user  pl_dep_value,pl_dep_name\n  \
-               spare           0  -             x\n"
+               NAME        STATE  BOUND  CONSUMERS     SYMBOLS\n  \
+               interposer  -          2  pl_a,pl_user  pl_dep_value,pl_dep_name\n  \
+               spare       -          0  -             x\n"
         ),
         "{}",
         run.stdout
@@ -273,6 +278,32 @@ fn status_shows_counters_and_interposers() {
         serde_json::json!(["pl_a", "pl_user"])
     );
     assert_eq!(json["interposers"][1]["consumers"], serde_json::json!([]));
+    assert_eq!(json["interposers"][1]["state"], "");
+    assert_eq!(json["interposers"][1]["handlers"], serde_json::json!([]));
+
+    fake.write(
+        "proc/preload/interposers",
+        "interposer bound=1 consumers=pl_a symbols=x version=1.0 swap=yes state=started handlers=start,quiesce\n\
+         interposer_v2 bound=0 consumers=- symbols=x version=2.0 swap=yes state=quiescing handlers=quiesce\n",
+    );
+    let run = fake.run(&["status"]);
+    assert!(
+        run.stdout.ends_with(
+            "interposers    2\n  \
+               NAME           STATE      BOUND  CONSUMERS  SYMBOLS\n  \
+               interposer     started        1  pl_a       x\n  \
+               interposer_v2  quiescing      0  -          x\n"
+        ),
+        "{}",
+        run.stdout
+    );
+    let json: Value = serde_json::from_str(&fake.run(&["status", "--json"]).stdout).unwrap();
+    assert_eq!(json["interposers"][0]["state"], "started");
+    assert_eq!(
+        json["interposers"][0]["handlers"],
+        serde_json::json!(["start", "quiesce"])
+    );
+    assert_eq!(json["interposers"][1]["state"], "quiescing");
 
     fake.write("proc/preload/interposers", "broken bound=many\n");
     let broken = fake.run(&["status"]);
@@ -295,6 +326,171 @@ fn status_without_preload() {
     let json: Value = serde_json::from_str(&fake.run(&["status", "--json"]).stdout).unwrap();
     assert_eq!(json["loaded"], false);
     assert_eq!(json["interposers"], serde_json::json!([]));
+}
+
+/// Interposers in every lifecycle state, and an empty
+/// `/proc/preload/lifecycle` (a plain file: it keeps what was written).
+fn lifecycle_fake() -> Fake {
+    let fake = Fake::new();
+    fake.write(
+        "proc/preload/interposers",
+        "fresh bound=0 consumers=- symbols=x version=1.0 swap=yes state=loaded handlers=start,quiesce\n\
+         plain bound=0 consumers=- symbols=x version=- swap=no state=loaded handlers=-\n\
+         running bound=0 consumers=- symbols=x version=1.0 swap=yes state=started handlers=start,quiesce\n\
+         busy bound=2 consumers=pl_a,pl_user symbols=x version=1.0 swap=yes state=started handlers=quiesce\n\
+         done bound=0 consumers=- symbols=x version=1.0 swap=retired:busy state=quiesced handlers=quiesce\n",
+    );
+    fake.write("proc/preload/lifecycle", "");
+    fake
+}
+
+#[test]
+fn start_and_quiesce_write_one_request_each() {
+    let fake = lifecycle_fake();
+    let run = fake.run(&["start", "fresh"]);
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (0, "started fresh\n"),
+        "{run:?}"
+    );
+    assert_eq!(fake.read("proc/preload/lifecycle"), "start fresh\n");
+
+    fake.write("proc/preload/lifecycle", "");
+    let run = fake.run(&["quiesce", "running"]);
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (0, "quiesced running\n"),
+        "{run:?}"
+    );
+    assert_eq!(fake.read("proc/preload/lifecycle"), "quiesce running\n");
+}
+
+#[test]
+fn lifecycle_refusals_say_why_and_exit_3() {
+    let fake = lifecycle_fake();
+    // /dev/full fails every write with ENOSPC, as a handler's error would.
+    fs::remove_file(fake.path("proc/preload/lifecycle")).unwrap();
+    std::os::unix::fs::symlink("/dev/full", fake.path("proc/preload/lifecycle")).unwrap();
+    let run = fake.run(&["start", "fresh"]);
+    assert_eq!(run.code, 3, "{run:?}");
+    assert_eq!(
+        run.stderr_lines(),
+        [
+            "preloadctl: start fresh refused: fresh's start handler failed: \
+          No space left on device; fresh stays loaded"
+        ]
+    );
+    let run = fake.run(&["quiesce", "plain"]);
+    assert_eq!(run.code, 3, "{run:?}");
+    assert_eq!(
+        run.stderr_lines(),
+        ["preloadctl: quiesce plain refused: the kernel refused it \
+          (No space left on device; its log says why)"]
+    );
+
+    fs::remove_file(fake.path("proc/preload/lifecycle")).unwrap();
+    let old = fake.run(&["start", "fresh"]);
+    assert_eq!(old.code, 3, "{old:?}");
+    assert!(
+        old.stderr
+            .contains("lifecycle does not exist: this preload has no interposer lifecycle"),
+        "{old:?}"
+    );
+    fs::remove_dir_all(fake.path("proc/preload")).unwrap();
+    let unloaded = fake.run(&["quiesce", "running"]);
+    assert_eq!(unloaded.code, 3, "{unloaded:?}");
+    assert!(unloaded.stderr.contains("preload is not loaded"));
+}
+
+/// `stop` with `rmmod` replaced by a script that logs its arguments and
+/// fails if `fail` is set.
+fn stop(fake: &Fake, module: &str, fail: bool) -> Run {
+    fake.write(
+        "bin/rmmod",
+        &format!(
+            "#!/bin/sh\necho \"rmmod $*\" >>\"$(dirname \"$0\")/../tools.log\"\n{}",
+            if fail {
+                "echo \"rmmod: ERROR: Module $1 is in use\" >&2\nexit 1\n"
+            } else {
+                ""
+            }
+        ),
+    );
+    let script = fake.path("bin/rmmod");
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).unwrap();
+    let rmmod = script.display().to_string();
+    fake.run_env(&["stop", module], &[("PRELOADCTL_RMMOD", &rmmod)])
+}
+
+#[test]
+fn stop_quiesces_what_is_started_then_unloads() {
+    let fake = lifecycle_fake();
+    let run = stop(&fake, "running", false);
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (0, "stopped running: quiesced and unloaded\n"),
+        "{run:?}"
+    );
+    assert_eq!(fake.read("proc/preload/lifecycle"), "quiesce running\n");
+    assert_eq!(fake.read("tools.log"), "rmmod running\n");
+
+    fake.write("proc/preload/lifecycle", "");
+    let run = stop(&fake, "done", false);
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (0, "stopped done: unloaded (it was quiesced already)\n"),
+        "{run:?}"
+    );
+    let run = stop(&fake, "plain", false);
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (0, "stopped plain: unloaded\n"),
+        "{run:?}"
+    );
+    assert_eq!(fake.read("proc/preload/lifecycle"), "");
+    assert_eq!(
+        fake.read("tools.log"),
+        "rmmod running\nrmmod done\nrmmod plain\n"
+    );
+}
+
+#[test]
+fn stop_refuses_before_touching_anything() {
+    let fake = lifecycle_fake();
+    let busy = stop(&fake, "busy", false);
+    assert_eq!(busy.code, 3, "{busy:?}");
+    assert_eq!(
+        busy.stderr_lines(),
+        [
+            "preloadctl: stop busy refused: busy serves 2 consumer(s): pl_a, pl_user \
+          (swap them to another interposer or unload them first)"
+        ]
+    );
+    let not_ours = stop(&fake, "pl_c", false);
+    assert_eq!(not_ours.code, 3, "{not_ours:?}");
+    assert_eq!(
+        not_ours.stderr_lines(),
+        ["preloadctl: stop pl_c refused: pl_c is not an interposer preload manages; use rmmod"]
+    );
+    let fresh = stop(&fake, "fresh", false);
+    assert_eq!(fresh.code, 3, "{fresh:?}");
+    assert!(fresh
+        .stderr
+        .contains("run `preloadctl start fresh`, then stop it"));
+    assert_eq!(fake.read("proc/preload/lifecycle"), "");
+    assert!(!fake.path("tools.log").exists());
+
+    let failed = stop(&fake, "running", true);
+    assert_eq!(failed.code, 3, "{failed:?}");
+    assert!(
+        failed.stderr.ends_with(
+            "failed (exit status: 1): rmmod: ERROR: Module running is in use; \
+             running stays loaded, quiesced\n"
+        ),
+        "{failed:?}"
+    );
+    assert_eq!(fake.read("proc/preload/lifecycle"), "quiesce running\n");
 }
 
 #[test]
@@ -404,7 +600,8 @@ fn reload_refuses_before_touching_anything() {
 fn every_help_lists_the_exit_codes_and_usage_errors_exit_2() {
     let fake = Fake::new();
     for command in [
-        "check", "apply", "rollback", "reload", "status", "explain", "abi",
+        "check", "apply", "rollback", "reload", "status", "explain", "abi", "start", "quiesce",
+        "stop",
     ] {
         let run = fake.run(&[command, "--help"]);
         assert_eq!(run.code, 0);

@@ -41,7 +41,7 @@ check "... its messages get version 2's tag" log_has '\[interposer v2\] pl_calle
 check "interposer_v2 serves it" grep -Eq '^interposer_v2 bound=2 consumers=pl_caller_live,pl_caller_slow ' $INTERPOSERS
 check "interposer is retired and quiesced" grep -Eq '^interposer bound=0 .* swap=retired:interposer_v2 state=quiesced ' $INTERPOSERS
 check "preloadctl status --json shows it" exits 0 preloadctl status --json
-check "... retired, with its version" said '"name":"interposer","swap":"retired:interposer_v2","symbols":\[[^]]*\],"version":"1.0"'
+check "... retired, with its version" said '"name":"interposer","state":"[a-z]*","swap":"retired:interposer_v2","symbols":\[[^]]*\],"version":"1.0"'
 check "the consumer is linked to interposer_v2" holder interposer_v2 pl_caller_live
 check "... and no longer to interposer" sh -c '! [ -e /sys/module/interposer/holders/pl_caller_live ]'
 check "a consumer that lists interposer and loads now gets version 2" insmod "$(ko pl_caller_b)"
