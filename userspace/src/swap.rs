@@ -74,6 +74,16 @@ fn check(interposers: &[Interposer], old: &str, new: &str, force: bool) -> Resul
     if old == new {
         return Err("they are the same module".into());
     }
+    // Older preloads show no state: nothing to judge by.
+    if !matches!(from.state.as_str(), "started" | "") {
+        return Err(format!("{old} is {}, not started", from.state));
+    }
+    if !matches!(to.state.as_str(), "started" | "") {
+        return Err(format!(
+            "{new} is {}; start it first (preloadctl start {new})",
+            to.state
+        ));
+    }
     for (i, other) in [(from, new), (to, old)] {
         match i.swap.as_str() {
             "yes" | "" => {}
@@ -167,5 +177,29 @@ mod tests {
         ];
         assert_eq!(check(&list, "v2", "v1", true), Ok(()));
         assert!(check(&list, "v2", "v1", false).is_err());
+    }
+
+    #[test]
+    fn both_must_be_started() {
+        let with_state = |name, state: &str| Interposer {
+            state: state.into(),
+            ..interposer(
+                name,
+                if name == "v1" { "1.0" } else { "2.0" },
+                "yes",
+                &["a"],
+            )
+        };
+        let why = |list: &[Interposer]| check(list, "v1", "v2", false).unwrap_err();
+        assert_eq!(
+            why(&[with_state("v1", "quiesced"), with_state("v2", "started")]),
+            "v1 is quiesced, not started"
+        );
+        assert_eq!(
+            why(&[with_state("v1", "started"), with_state("v2", "quiesced")]),
+            "v2 is quiesced; start it first (preloadctl start v2)"
+        );
+        let both = [with_state("v1", "started"), with_state("v2", "started")];
+        assert_eq!(check(&both, "v1", "v2", false), Ok(()));
     }
 }
