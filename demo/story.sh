@@ -55,5 +55,16 @@ run "cat /proc/preload/interposers"
 run "rmmod interposer"
 run "rmmod pl_caller_a && cat /proc/preload/interposers && rmmod interposer && echo 'interposer removed'"
 
+step "Hot swap: pl_caller_live keeps calling while interposer 1.0 hands it to 2.0:"
+run "printf 'pl_caller_live: interposer\\n' > /proc/preload/deps"
+run "insmod $MODDIR/pl_caller_live.ko && modprobe interposer_v2"
+run "cat /sys/module/pl_caller_live/parameters/compute"
+run "preloadctl swap interposer interposer_v2"
+kernel_says 'swap|interpos'
+run "cat /sys/module/pl_caller_live/parameters/compute"
+run "preloadctl status"
+run "rmmod interposer && echo 'interposer 1.0 quiesced, unlinked and removed; pl_caller_live stays'"
+run "rmmod pl_caller_live && preloadctl stop interposer_v2"
+
 step "Counters:"
 run "cat /proc/preload/stats"

@@ -26,6 +26,7 @@ use kernel::new_mutex;
 use kernel::prelude::*;
 use kernel::seq_file::{seq_print, SeqFile};
 use kernel::sync::Mutex;
+use kernel::time::{Instant, Monotonic};
 
 /// The interposers preload saw load, and the consumers bound to them.
 #[pin_data]
@@ -184,6 +185,7 @@ impl Interposers {
     /// are dropped, so it may unload. Both must be started. A version of
     /// `new` that is not newer than `old`'s needs `force`.
     pub(crate) fn swap(&self, old: &Name, new: &Name, force: bool) -> Result {
+        let started = Instant::<Monotonic>::now();
         let quiesce = {
             let registry = self.registry.lock();
             registry.check_swap(old, new, force)?;
@@ -203,7 +205,14 @@ impl Interposers {
             })?;
         }
         self.move_consumers(old, new, force)?;
-        self.complete_quiesce(old)
+        self.complete_quiesce(old)?;
+        pr_info!(
+            "swap {} -> {} done in {} us\n",
+            old.as_str(),
+            new.as_str(),
+            started.elapsed().as_micros_ceil()
+        );
+        Ok(())
     }
 
     /// The part of a swap done under the lock: `old`'s consumers, slots and
