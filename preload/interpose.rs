@@ -67,9 +67,10 @@ struct Interposer {
     /// preload's reference while it is started, if it declares a quiesce
     /// handler: it must be quiesced before it unloads.
     held: Option<Hold>,
-    /// Former consumers still linked to it after a swap, until it is
-    /// quiesced.
+    /// After a swap away from it, until it is quiesced: its former
+    /// consumers, still linked to it, and the interposer its state goes to.
     retiring: KVec<Name>,
+    hand_over_to: Option<Name>,
 }
 
 struct Symbol {
@@ -249,6 +250,7 @@ impl Interposers {
             .find(|i| i.module == *old)
             .map(|i| {
                 i.retired_to = Some(*new);
+                i.hand_over_to = Some(*new);
                 i.stage = Stage::Quiescing;
                 i.symbols.iter_mut().for_each(|s| s.slot = None);
                 core::mem::take(&mut i.consumers)
@@ -326,10 +328,16 @@ impl Interposers {
     /// Runs `name`'s start handler; on failure it goes back to `from`.
     fn finish_start(&self, name: &Name, from: Stage) -> Result {
         let start = self.registry.lock().live(name).map_or(0, |i| i.handlers.start);
-        let result = match Hold::take(name) {
-            None => Err(ENOENT),
-            Some(held) if start != 0 => handlers::call(&held, start).map(|_| held),
-            Some(held) => Ok(held),
+        let Some(held) = Hold::take(name) else {
+            // It is unloading.
+            if let Some(i) = self.registry.lock().live_mut(name) {
+                i.stage = from;
+            }
+            return Err(ENOENT);
+        };
+        let result = match start {
+            0 => Ok(held),
+            _ => handlers::call(&held, start).map(|_| held),
         };
         let mut registry = self.registry.lock();
         let Some(i) = registry.live_mut(name) else {
@@ -418,7 +426,7 @@ impl Interposers {
     }
 
     /// Waits until no call is left in the quiescing interposer `name`, then
-    /// hands its state to the interposer it was swapped for, drops its former
+    /// hands its state to the interposer a swap moved its consumers to, drops its former
     /// consumers' links and preload's reference: it is quiesced.
     fn complete_quiesce(&self, name: &Name) -> Result {
         let _one_at_a_time = self.quiescing.lock();
@@ -428,7 +436,7 @@ impl Interposers {
                 // Another request completed it meanwhile.
                 return Ok(());
             };
-            let to = i.retired_to.and_then(|t| registry.live(&t)).map(|t| (t.module, t.handlers.import));
+            let to = i.hand_over_to.and_then(|t| registry.live(&t)).map(|t| (t.module, t.handlers.import));
             (i.handlers.in_flight, i.handlers.export, to)
         };
         let held = Hold::take(name).ok_or(ENOENT)?;
@@ -447,6 +455,7 @@ impl Interposers {
                 return Err(ENOENT);
             };
             i.stage = Stage::Quiesced;
+            i.hand_over_to = None;
             (core::mem::take(&mut i.retiring), i.held.take())
         };
         for consumer in retiring.iter() {
@@ -584,6 +593,7 @@ impl Registry {
                 handlers: Handlers::default(),
                 held: None,
                 retiring: KVec::new(),
+                hand_over_to: None,
             };
             self.interposers.push(interposer, GFP_KERNEL)?;
         }

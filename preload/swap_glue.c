@@ -11,7 +11,7 @@
 
 #include "glue.h"
 
-static void preload_slot_unset(void)
+static void __maybe_unused preload_slot_unset(void)
 {
 }
 
