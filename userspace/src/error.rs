@@ -40,7 +40,8 @@ Exit codes:
   0  success
   1  the config is invalid (with --strict: or has warnings); nothing was changed
   2  bad command line
-  3  preload is not loaded, or the kernel refused the list or reload failed
+  3  preload is not loaded, or the kernel refused the request (a list, a swap, a
+     lifecycle transition), or rmmod, modprobe or reload failed
   4  permission denied: root (CAP_SYS_MODULE) is needed
   5  other failure (I/O error, no saved list to roll back to, no Module.symvers)
   6  abi check: a symbol an interposer or consumer uses breaks on the target kernel
