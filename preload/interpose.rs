@@ -20,7 +20,7 @@
 use crate::btf_check;
 use crate::deps::{Edge, Name};
 use crate::interpose_decl::{self as decl, DeclError};
-use crate::lifecycle::{self, Handlers, Stage};
+use crate::lifecycle::{self, Handlers, Refusal, Stage, Transition};
 use crate::sys::{self, handlers, Binding, ComingModule, Hold, LoadingImage, ModuleState};
 use kernel::new_mutex;
 use kernel::prelude::*;
@@ -251,7 +251,7 @@ impl Interposers {
             .map(|i| {
                 i.retired_to = Some(*new);
                 i.hand_over_to = Some(*new);
-                i.stage = Stage::Quiescing;
+                i.stage = lifecycle::next(i.stage, Transition::SwapFrom, 0).unwrap_or(Stage::Quiescing);
                 i.symbols.iter_mut().for_each(|s| s.slot = None);
                 core::mem::take(&mut i.consumers)
             })
@@ -318,10 +318,8 @@ impl Interposers {
             return Err(refuse(&fmt!("{} is not a loaded interposer", name.as_str()), ENOENT));
         };
         let from = i.stage;
-        if !matches!(from, Stage::Loaded | Stage::Quiesced) {
-            return Err(refuse(&fmt!("{} is {}", name.as_str(), from.as_str()), EINVAL));
-        }
-        i.stage = Stage::Started;
+        i.stage = lifecycle::next(from, Transition::Start, 0)
+            .map_err(|why| refuse(&fmt!("{} is {}", name.as_str(), why), EINVAL))?;
         Ok(from)
     }
 
@@ -387,25 +385,15 @@ impl Interposers {
             let Some(i) = registry.live_mut(name) else {
                 return Err(refuse(&fmt!("{} is not a loaded interposer", name.as_str()), ENOENT));
             };
-            if !matches!(i.stage, Stage::Started | Stage::Quiescing) {
-                return Err(refuse(&fmt!("{} is {}", name.as_str(), i.stage.as_str()), EINVAL));
-            }
-            if !i.consumers.is_empty() {
-                return Err(refuse(
-                    &fmt!(
-                        "{} is {} and serves {} consumer(s) (swap them to another interposer or unload them first)",
-                        name.as_str(),
-                        i.stage.as_str(),
-                        i.consumers.len()
-                    ),
-                    EBUSY,
-                ));
-            }
+            let stage = lifecycle::next(i.stage, Transition::Quiesce, i.consumers.len()).map_err(|why| {
+                let error = if matches!(why, Refusal::Serves(_)) { EBUSY } else { EINVAL };
+                refuse(&fmt!("{} is {}", name.as_str(), why), error)
+            })?;
             if let Some(consumer) = loading {
                 return Err(refuse(&fmt!("{} is loading, bound to it; try again", consumer.as_str()), EBUSY));
             }
             let first = i.stage == Stage::Started;
-            i.stage = Stage::Quiescing;
+            i.stage = stage;
             (first, i.handlers.quiesce)
         };
         if first && quiesce != 0 {
@@ -723,11 +711,11 @@ impl Registry {
         if old == new {
             return Err(refuse(&"they are the same module", EINVAL));
         }
-        if from.stage != Stage::Started {
-            return Err(refuse(&fmt!("{} is {}, not started", old.as_str(), from.stage.as_str()), EINVAL));
+        if let Err(why) = lifecycle::next(from.stage, Transition::SwapFrom, from.consumers.len()) {
+            return Err(refuse(&fmt!("{} is {}, not started", old.as_str(), why), EINVAL));
         }
-        if to.stage != Stage::Started {
-            return Err(refuse(&fmt!("{} is {}; start it first", new.as_str(), to.stage.as_str()), EINVAL));
+        if let Err(why) = lifecycle::next(to.stage, Transition::SwapTo, 0) {
+            return Err(refuse(&fmt!("{} is {}; start it first", new.as_str(), why), EINVAL));
         }
         for (i, name, other) in [(from, old, new), (to, new, old)] {
             if !i.swappable {

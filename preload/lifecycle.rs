@@ -2,7 +2,8 @@
 
 //! The lifecycle of interposers: `loaded → started → quiescing → quiesced`,
 //! and back to `started`. preload keeps each interposer's stage (shown in
-//! `/proc/preload/interposers`), checks every transition before it calls the
+//! `/proc/preload/interposers`), checks every transition against the state
+//! model (`deps/src/lifecycle.rs`, tested on the host) before it calls the
 //! interposer's handler for it, and refuses an illegal one with a message
 //! naming the module, its stage and the transition.
 //!
@@ -22,34 +23,7 @@ use crate::sys::ComingModule;
 use crate::State;
 use kernel::prelude::*;
 
-/// Where an interposer is in its lifecycle.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum Stage {
-    /// Loaded, not started yet (or its start handler failed).
-    Loaded,
-    /// Serving consumers; new ones may bind to it.
-    Started,
-    /// Taken out of service: no new binding, waiting for its calls in flight.
-    Quiescing,
-    /// No call is left in it; it may unload.
-    Quiesced,
-}
-
-impl Stage {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Stage::Loaded => "loaded",
-            Stage::Started => "started",
-            Stage::Quiescing => "quiescing",
-            Stage::Quiesced => "quiesced",
-        }
-    }
-
-    /// Whether a consumer may bind to an interposer in this stage.
-    pub(crate) fn binds(self) -> bool {
-        matches!(self, Stage::Loaded | Stage::Started)
-    }
-}
+pub(crate) use crate::lifecycle_model::{next, Refusal, Stage, Transition};
 
 /// The addresses of an interposer's handlers; 0 where it declares none.
 #[derive(Clone, Copy, Default)]
@@ -111,8 +85,8 @@ pub(crate) fn request(state: &State, request: &[u8]) -> Result {
     }
 }
 
-/// Logs that `transition` of `module`, which is in `stage`, is refused, and
-/// why; returns `error`.
+/// Logs that `transition` of `module` is refused, and why (its stage, said
+/// by the caller); returns `error`.
 pub(crate) fn refuse(
     transition: &str,
     module: &Name,
@@ -121,4 +95,10 @@ pub(crate) fn refuse(
 ) -> Error {
     pr_err!("{} {} refused: {}\n", transition, module.as_str(), why);
     error
+}
+
+impl kernel::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut kernel::fmt::Formatter<'_>) -> kernel::fmt::Result {
+        core::fmt::Display::fmt(self, f)
+    }
 }

@@ -46,13 +46,18 @@ int preload_call_import(unsigned long handler, const void *buf, size_t len)
  * space or idle, waits for it. So: a grace period (every call that got in is
  * counted), the count down to zero (sleepers inside have returned), a grace
  * period (the last return instructions are done). Returns 0, or -EINTR if a
- * signal came while calls were still in flight.
+ * signal came while calls were still in flight. An interposer that keeps no
+ * count (@in_flight is 0: not swappable) is quiesced only once no consumer
+ * is bound to it, so no call can have entered it since; one grace period
+ * covers a task that has not left its last return yet.
  */
 int preload_wait_quiescent(unsigned long in_flight)
 {
 	size_t (*count)(void) = (void *)in_flight;
 
 	synchronize_rcu_tasks();
+	if (!count)
+		return 0;
 	while (count()) {
 		if (signal_pending(current))
 			return -EINTR;

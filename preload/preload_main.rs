@@ -17,6 +17,8 @@ mod config;
 pub mod deps;
 mod interpose;
 mod lifecycle;
+#[path = "deps/src/lifecycle.rs"]
+pub mod lifecycle_model;
 #[path = "deps/src/interpose.rs"]
 pub mod interpose_decl;
 mod loader;

@@ -18,3 +18,7 @@ pub mod interpose;
 /// BTF: function types by name (also shared with the kernel module).
 #[path = "btf.rs"]
 pub mod btf;
+
+/// The interposer lifecycle's state model (also shared with the kernel module).
+#[path = "lifecycle.rs"]
+pub mod lifecycle;

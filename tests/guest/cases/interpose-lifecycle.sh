@@ -90,5 +90,12 @@ check "the consumer unloads" rmmod pl_caller_live
 check "preloadctl stop quiesces interposer_v2 and unloads it" exits 0 preloadctl stop interposer_v2
 check "... saying so" said '^stopped interposer_v2: quiesced and unloaded$'
 check "... it is gone" not_loaded interposer_v2
+
+# An interposer that declares nothing and keeps no count (C, not swappable).
+check "pl_bench_interposer, which declares no handler, loads" modprobe pl_bench_interposer
+check "... it is started, with no handlers" grep -Eq '^pl_bench_interposer bound=0 .* swap=no state=started handlers=-$' $INTERPOSERS
+check "... it quiesces" lifecycle quiesce pl_bench_interposer
+check "... quiesced" stage_is pl_bench_interposer quiesced
+check "... and unloads" rmmod pl_bench_interposer
 check "sample_lib unloads: no reference left" rmmod sample_lib
 finish
