@@ -1,3 +1,4 @@
+# qemu-tcg: single-thread
 # The interposer lifecycle, enforced: a swap retires the old version only once
 # no call is left in it, a call sleeping inside its replacement included; its
 # state (the count of calls it answered) moves to the new version; the old one

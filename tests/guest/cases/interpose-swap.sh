@@ -1,3 +1,4 @@
+# qemu-tcg: single-thread
 # A swappable interposer's consumers move to its version 2 while they stay
 # loaded and keep calling: from then on their calls, and those of consumers
 # that load later, go to version 2; version 1 is quiesced, unlinked from

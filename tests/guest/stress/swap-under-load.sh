@@ -1,3 +1,4 @@
+# qemu-tcg: single-thread
 # Stress: interposer 1.0 and interposer_v2 are swapped back and forth 40
 # times while 4 kernel threads (pl_caller_threads) and 2 readers (through
 # pl_caller_live) call sample_lib_compute through the swap slots without a
