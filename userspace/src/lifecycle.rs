@@ -22,7 +22,7 @@ const EINVAL: i32 = 22;
 
 /// A request `/proc/preload/lifecycle` takes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Request {
+pub enum Request {
     Start,
     Quiesce,
 }
@@ -35,23 +35,22 @@ impl Request {
             Request::Quiesce => "quiesce",
         }
     }
+
+    /// What is printed once it is done.
+    fn done(self) -> &'static str {
+        match self {
+            Request::Start => "started",
+            Request::Quiesce => "quiesced",
+        }
+    }
 }
 
-/// `preloadctl start MODULE`.
-pub fn start(ctx: &Context, module: &str) -> Result<Exit, Error> {
+/// `preloadctl start MODULE` and `preloadctl quiesce MODULE`.
+pub fn request(ctx: &Context, request: Request, module: &str) -> Result<Exit, Error> {
     let name = canonical(module);
-    send(ctx, Request::Start, &name, "start")
-        .map_err(|e| e.into_error(&format!("start {name}")))?;
-    println!("started {name}");
-    Ok(Exit::Ok)
-}
-
-/// `preloadctl quiesce MODULE`.
-pub fn quiesce(ctx: &Context, module: &str) -> Result<Exit, Error> {
-    let name = canonical(module);
-    send(ctx, Request::Quiesce, &name, "quiesce")
-        .map_err(|e| e.into_error(&format!("quiesce {name}")))?;
-    println!("quiesced {name}");
+    let word = request.word();
+    send(ctx, request, &name, word).map_err(|e| e.into_error(&format!("{word} {name}")))?;
+    println!("{} {name}", request.done());
     Ok(Exit::Ok)
 }
 

@@ -66,8 +66,10 @@ fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Reload { files } => reload::run(&ctx, files),
         Command::Status { json } => status::run(&ctx, json),
         Command::Swap { force, old, new } => swap::run(&ctx, &old, &new, force),
-        Command::Start { module } => lifecycle::start(&ctx, &module),
-        Command::Quiesce { module } => lifecycle::quiesce(&ctx, &module),
+        Command::Start { module } => lifecycle::request(&ctx, lifecycle::Request::Start, &module),
+        Command::Quiesce { module } => {
+            lifecycle::request(&ctx, lifecycle::Request::Quiesce, &module)
+        }
         Command::Stop { module } => lifecycle::stop(&ctx, &module),
         Command::Explain { module, files } => explain::run(&ctx, &module, files),
         Command::Abi(AbiCommand::Snapshot {
