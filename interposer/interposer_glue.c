@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The interposer's _printk() replacement and its declaration: C because
- * Rust cannot define a variadic function. The other replacements are Rust,
- * declared with preload_interpose! (sys.rs).
+ * Rust cannot define a variadic function; and its per-CPU counters (calls in
+ * flight, calls answered), because 7.3's Rust has no per-CPU API. The other
+ * replacements are Rust, declared with preload_interpose! (sys.rs).
  */
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/percpu.h>
 #include <linux/printk.h>
 #include <linux/sysfs.h>
 
@@ -44,9 +46,52 @@ static __printf(1, 2) int interposer_printk(const char *fmt, ...)
 	return ret;
 }
 
-/* What the sample counts (interposer_main.rs), as /sys/module/NAME/parameters/calls. */
-u64 interposer_calls(void);
+PRELOAD_IN_FLIGHT_COUNTER();
 
+/*
+ * The sample's state (sample_state.rs): the calls its replacements of
+ * sample_lib answered, counted per CPU and summed when read.
+ */
+static DEFINE_PER_CPU(u64, answered);
+
+/* Called from Rust (sys.rs). */
+void interposer_count_call(void);
+u64 interposer_calls(void);
+u64 interposer_take_calls(void);
+void interposer_add_calls(u64 calls);
+
+void interposer_count_call(void)
+{
+	this_cpu_inc(answered);
+}
+
+u64 interposer_calls(void)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += per_cpu(answered, cpu);
+	return sum;
+}
+
+/* The count, zeroed; only while no call can add to it (quiesced). */
+u64 interposer_take_calls(void)
+{
+	u64 sum = interposer_calls();
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		per_cpu(answered, cpu) = 0;
+	return sum;
+}
+
+void interposer_add_calls(u64 calls)
+{
+	this_cpu_add(answered, calls);
+}
+
+/* As /sys/module/NAME/parameters/calls. */
 static int calls_get(char *buf, const struct kernel_param *kp)
 {
 	return sysfs_emit(buf, "%llu\n", interposer_calls());

@@ -69,6 +69,6 @@ fn start() -> Result {
 /// Quiesce handler: preload calls it before it takes version 2 out of
 /// service (a swap away from it, or `quiesce`).
 fn quiesce() -> Result {
-    pr_info!("quiescing: {} calls answered\n", sample_state::calls());
+    pr_info!("quiescing: {} calls answered\n", sys::calls());
     Ok(())
 }

@@ -26,10 +26,13 @@
  * its consumers then call it through a trampoline, one direct jump more.
  * Its MODULE_VERSION() is what a swap compares. A swappable interposer must
  * count the calls inside its replacements, so that preload can tell when
- * none is left after a swap: it defines size_t preload_in_flight(void),
- * and each replacement is PRELOAD_COUNTED_CALL(..., expression) or, in Rust,
- * made by preload_interpose! (preload_interpose.rs), which defines the
- * counter and preload_call_enter()/preload_call_exit() for C replacements.
+ * none is left after a swap: it declares
+ *
+ *	PRELOAD_IN_FLIGHT_COUNTER();
+ *
+ * once (in C: per-CPU counters, which 7.3's Rust has no API for), and each
+ * replacement counts itself: PRELOAD_COUNTED_CALL(type, expression) in C,
+ * and preload_interpose! (preload_interpose.rs) does it for Rust ones.
  *
  * In a consumer module:
  *
@@ -45,6 +48,7 @@
 #include <linux/build_bug.h>
 #include <linux/compiler.h>
 #include <linux/module.h>
+#include <linux/percpu.h>
 
 #define PRELOAD_INTERPOSE(original, replacement)				\
 	static_assert(__same_type(&(original), &(replacement)),		\
@@ -54,8 +58,37 @@
 
 #define PRELOAD_SWAPPABLE() MODULE_INFO(interpose_swappable, "yes")
 
+/*
+ * Per-CPU counts of calls in flight: a call counts +1 on the CPU it enters
+ * on and -1 on the one it returns on, so only the sum means anything. Once
+ * no call can enter any more (preload waits for an RCU-tasks grace period
+ * after it retargets the slots), each CPU's count can only go down, so a
+ * sum read CPU by CPU is never less than the calls still in flight: when it
+ * reads 0, none is.
+ */
+#define PRELOAD_IN_FLIGHT_COUNTER()						\
+	static DEFINE_PER_CPU(long, preload_in_flight_count);			\
+	void preload_call_enter(void)						\
+	{									\
+		this_cpu_inc(preload_in_flight_count);				\
+	}									\
+	void preload_call_exit(void)						\
+	{									\
+		this_cpu_dec(preload_in_flight_count);				\
+	}									\
+	long preload_in_flight(void)						\
+	{									\
+		long sum = 0;							\
+		int cpu;							\
+										\
+		for_each_possible_cpu(cpu)					\
+			sum += per_cpu(preload_in_flight_count, cpu);		\
+		return sum;							\
+	}
+
 void preload_call_enter(void);
 void preload_call_exit(void);
+long preload_in_flight(void);
 
 /* Evaluates @call (an expression of @type) counted as a call in flight. */
 #define PRELOAD_COUNTED_CALL(type, call)				\

@@ -26,8 +26,6 @@
 //! Rust cannot see the C declaration, so what is checked is the signature
 //! written there; preload compares BTF types where the kernel has them.
 
-use core::sync::atomic::{AtomicUsize, Ordering};
-
 /// Emits the `.modinfo` entry `key=value` (both string literals), e.g.
 /// `preload_modinfo!("version", "2.0")` (the kernel's `module!` has no
 /// version) or `preload_modinfo!("interpose_swappable", "yes")`, which lets
@@ -86,43 +84,31 @@ macro_rules! preload_interpose {
 }
 pub(crate) use preload_interpose;
 
-/// How many calls are inside this module's replacements now: preload waits
-/// for none to be left before it retires the module after a swap.
-static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
-
 /// One call inside a replacement, counted from its first instruction that
-/// can sleep to its return.
+/// can sleep to its return, in the module's per-CPU counts of calls in
+/// flight (`PRELOAD_IN_FLIGHT_COUNTER()` in its C part, which also defines
+/// `preload_in_flight()`, the sum preload reads before it retires the module
+/// after a swap).
 pub(crate) struct Call(());
+
+extern "C" {
+    fn preload_call_enter();
+    fn preload_call_exit();
+}
 
 impl Call {
     pub(crate) fn enter() -> Call {
-        IN_FLIGHT.fetch_add(1, Ordering::SeqCst);
+        // SAFETY: Increments this CPU's count; no precondition.
+        unsafe { preload_call_enter() };
         Call(())
     }
 }
 
 impl Drop for Call {
     fn drop(&mut self) {
-        IN_FLIGHT.fetch_sub(1, Ordering::SeqCst);
+        // SAFETY: Decrements this CPU's count; no precondition.
+        unsafe { preload_call_exit() };
     }
-}
-
-/// The count preload reads (see its `lifecycle.rs`).
-#[no_mangle]
-extern "C" fn preload_in_flight() -> usize {
-    IN_FLIGHT.load(Ordering::SeqCst)
-}
-
-/// For replacements written in C (`PRELOAD_COUNTED_CALL()`, `preload_interpose.h`).
-#[no_mangle]
-extern "C" fn preload_call_enter() {
-    IN_FLIGHT.fetch_add(1, Ordering::SeqCst);
-}
-
-/// See [`preload_call_enter`].
-#[no_mangle]
-extern "C" fn preload_call_exit() {
-    IN_FLIGHT.fetch_sub(1, Ordering::SeqCst);
 }
 
 /// Declares the module's lifecycle handlers, each optional, which preload

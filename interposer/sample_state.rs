@@ -1,21 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The sample's state, which a swap hands from one version to the next: how
-//! many calls its replacements of `sample_lib` answered.
+//! many calls its replacements of `sample_lib` answered (per-CPU counts in
+//! `interposer_glue.c`, through `sys.rs`).
 
-use core::sync::atomic::{AtomicU64, Ordering};
+use crate::sys;
 use kernel::prelude::*;
-
-static CALLS: AtomicU64 = AtomicU64::new(0);
 
 /// Counts one call.
 pub(crate) fn count() {
-    CALLS.fetch_add(1, Ordering::Relaxed);
-}
-
-/// The calls answered so far, the predecessors' included.
-pub(crate) fn calls() -> u64 {
-    CALLS.load(Ordering::Relaxed)
+    sys::count_call();
 }
 
 /// The state for the successor: the count, 8 bytes little-endian. It moves:
@@ -23,7 +17,7 @@ pub(crate) fn calls() -> u64 {
 /// meanwhile), and a later swap back to it does not count it twice.
 pub(crate) fn export(buf: &mut [u8]) -> Result<usize> {
     let out = buf.get_mut(..8).ok_or(EINVAL)?;
-    let calls = CALLS.swap(0, Ordering::Relaxed);
+    let calls = sys::take_calls();
     out.copy_from_slice(&calls.to_le_bytes());
     pr_info!("hands over {} calls\n", calls);
     Ok(out.len())
@@ -34,7 +28,7 @@ pub(crate) fn export(buf: &mut [u8]) -> Result<usize> {
 pub(crate) fn import(buf: &[u8]) -> Result {
     let bytes: [u8; 8] = buf.try_into().map_err(|_| EINVAL)?;
     let before = u64::from_le_bytes(bytes);
-    CALLS.fetch_add(before, Ordering::Relaxed);
-    pr_info!("carries on from {} calls; {} in all\n", before, calls());
+    sys::add_calls(before);
+    pr_info!("carries on from {} calls; {} in all\n", before, sys::calls());
     Ok(())
 }

@@ -14,6 +14,11 @@ mod ffi {
         pub(super) fn sample_lib_compute(x: c_int) -> c_int;
         fn sample_lib_step(x: c_long) -> c_long;
         pub(super) fn sample_lib_wait(ms: c_long) -> c_long;
+        // interposer_glue.c
+        pub(super) fn interposer_count_call();
+        pub(super) fn interposer_calls() -> u64;
+        pub(super) fn interposer_take_calls() -> u64;
+        pub(super) fn interposer_add_calls(calls: u64);
     }
     preload_interpose!(sample_lib_compute => interposer_compute(x: c_int) -> c_int = crate::compute);
     preload_interpose!(sample_lib_step => interposer_step(x: c_long) -> c_long = crate::step);
@@ -25,10 +30,30 @@ preload_lifecycle! {
     import: crate::sample_state::import,
 }
 
-/// For the `calls` parameter (`interposer_glue.c`).
-#[no_mangle]
-extern "C" fn interposer_calls() -> u64 {
-    crate::sample_state::calls()
+/// Counts one call the sample answered.
+pub(crate) fn count_call() {
+    // SAFETY: Increments this CPU's count; no precondition.
+    unsafe { ffi::interposer_count_call() }
+}
+
+/// The calls answered so far, the predecessors' included.
+pub(crate) fn calls() -> u64 {
+    // SAFETY: Sums the per-CPU counts; no precondition.
+    unsafe { ffi::interposer_calls() }
+}
+
+/// The count, zeroed. Only while no call can add to it (quiesced).
+pub(crate) fn take_calls() -> u64 {
+    // SAFETY: Sums and zeroes the per-CPU counts; the caller (the export
+    // handler, which preload calls once the module is quiesced) guarantees
+    // that no replacement runs meanwhile.
+    unsafe { ffi::interposer_take_calls() }
+}
+
+/// Adds `calls` to the count.
+pub(crate) fn add_calls(calls: u64) {
+    // SAFETY: Adds to this CPU's count; no precondition.
+    unsafe { ffi::interposer_add_calls(calls) }
 }
 
 /// The original `sample_lib_compute` ("call next").

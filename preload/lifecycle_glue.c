@@ -37,9 +37,9 @@ int preload_call_import(unsigned long handler, const void *buf, size_t len)
 
 /*
  * Waits until no task executes in an interposer that nothing calls any more
- * (its slots point elsewhere): @in_flight is its size_t preload_in_flight(void),
+ * (its slots point elsewhere): @in_flight is its long preload_in_flight(void),
  * the number of calls inside its replacements, which count themselves on
- * entry and on return. A task can be in the few instructions between the
+ * entry and on return (per CPU: see PRELOAD_IN_FLIGHT_COUNTER()). A task can be in the few instructions between the
  * slot's jump and that count, or between the count and the return, only if
  * it did not sleep there (nothing there sleeps): an RCU-tasks grace period,
  * which ends once every task has been seen off the CPU voluntarily, in user
@@ -53,7 +53,7 @@ int preload_call_import(unsigned long handler, const void *buf, size_t len)
  */
 int preload_wait_quiescent(unsigned long in_flight)
 {
-	size_t (*count)(void) = (void *)in_flight;
+	long (*count)(void) = (void *)in_flight;
 
 	synchronize_rcu_tasks();
 	if (!count)
