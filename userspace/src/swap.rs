@@ -12,6 +12,8 @@ use std::io;
 
 /// The kernel's "try again": a consumer of OLD is loading or unloading.
 const EBUSY: i32 = 16;
+/// A signal came while the swap waited for OLD's calls in flight.
+const EINTR: i32 = 4;
 
 /// Runs the command.
 pub fn run(ctx: &Context, old: &str, new: &str, force: bool) -> Result<Exit, Error> {
@@ -25,6 +27,14 @@ pub fn run(ctx: &Context, old: &str, new: &str, force: bool) -> Result<Exit, Err
                 old,
                 new,
                 &format!("a consumer of {old} is loading or unloading; try again"),
+            ),
+            Some(EINTR) => Error::new(
+                Exit::Kernel,
+                format!(
+                    "swap {old} -> {new}: interrupted while calls were in flight in {old}; \
+                     {new} serves its consumers, {old} stays quiescing \
+                     (preloadctl quiesce {old} finishes it)"
+                ),
             ),
             _ if e.kind() == io::ErrorKind::PermissionDenied => Error::new(
                 Exit::Permission,
@@ -52,8 +62,9 @@ pub fn run(ctx: &Context, old: &str, new: &str, force: bool) -> Result<Exit, Err
         }
     );
     println!(
-        "{old} stays loaded until its former consumers unload; the list still names {old}, \
-         whose consumers {new} serves while {old} is loaded: name {new} in the config to keep it so"
+        "{old} is quiesced: no call is left in it, and it may be unloaded (rmmod {old}); \
+         the list still names {old}, whose consumers {new} serves while {old} is loaded: \
+         name {new} in the config to keep it so"
     );
     Ok(Exit::Ok)
 }

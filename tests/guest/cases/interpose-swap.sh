@@ -34,6 +34,7 @@ check "preloadctl swap refuses an older version, exit status 3" exits 3 preloadc
 check "... saying why" said "interposer's version 1.0 is not newer than interposer_v2's 2.0 \(--force swaps anyway\)"
 check "preloadctl swap interposer interposer_v2 succeeds" exits 0 preloadctl swap interposer interposer_v2
 check "... naming the consumers interposer_v2 now serves" said '^swapped interposer for interposer_v2; interposer_v2 now serves pl_caller_live, pl_caller_slow$'
+check "... that interposer is quiesced and may be unloaded" said '^interposer is quiesced: no call is left in it, and it may be unloaded \(rmmod interposer\)'
 check "... logged" log_has 'swapped interposer for interposer_v2: 2 consumer\(s\), 4 slot\(s\) retargeted; interposer is quiescing'
 check "... and interposer quiesced" log_has 'interposer: quiesced: no call is left in it; 2 former consumer\(s\) unlinked'
 check "the running consumer's calls go to version 2 now" param_is pl_caller_live compute 2042
