@@ -39,9 +39,10 @@ int preload_call_import(unsigned long handler, const void *buf, size_t len)
  * Waits until no task executes in an interposer that nothing calls any more
  * (its slots point elsewhere): @in_flight is its long preload_in_flight(void),
  * the number of calls inside its replacements, which count themselves on
- * entry and on return (per CPU: see PRELOAD_IN_FLIGHT_COUNTER()). A task can be in the few instructions between the
- * slot's jump and that count, or between the count and the return, only if
- * it did not sleep there (nothing there sleeps): an RCU-tasks grace period,
+ * entry and on return (per CPU: see PRELOAD_IN_FLIGHT_COUNTER()). A task can
+ * be in the few instructions between the slot's jump and that count, or
+ * between the count and the return, only if it did not sleep there
+ * (nothing there sleeps): an RCU-tasks grace period,
  * which ends once every task has been seen off the CPU voluntarily, in user
  * space or idle, waits for it. So: a grace period (every call that got in is
  * counted), the count down to zero (sleepers inside have returned), a grace
