@@ -11,14 +11,7 @@ use crate::procfs::Interposer;
 use crate::tools;
 use std::io;
 
-/// NAME is not a loaded interposer.
-const ENOENT: i32 = 2;
-/// A quiesce was interrupted while waiting for calls in flight.
-const EINTR: i32 = 4;
-/// The interposer still serves consumers.
-const EBUSY: i32 = 16;
-/// A malformed request, or a transition its state does not allow.
-const EINVAL: i32 = 22;
+use crate::procfs::errno::{EBUSY, EINTR, EINVAL, ENOENT};
 
 /// A request `/proc/preload/lifecycle` takes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

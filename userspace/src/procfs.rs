@@ -239,6 +239,19 @@ pub fn parse_interposers(text: &str) -> Result<Vec<Interposer>, (usize, String)>
     Ok(interposers)
 }
 
+/// The errnos the kernel's `/proc/preload` writes refuse with, by what they
+/// mean there (Linux's numbers; there is no libc crate here).
+pub mod errno {
+    /// Not a loaded interposer.
+    pub const ENOENT: i32 = 2;
+    /// Interrupted while waiting for calls in flight.
+    pub const EINTR: i32 = 4;
+    /// Still serves consumers, or one is loading or unloading: try again.
+    pub const EBUSY: i32 = 16;
+    /// A malformed request, or a transition the state does not allow.
+    pub const EINVAL: i32 = 22;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

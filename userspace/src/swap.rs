@@ -10,10 +10,7 @@ use crate::procfs::Interposer;
 use preload_deps::interpose::version_newer;
 use std::io;
 
-/// The kernel's "try again": a consumer of OLD is loading or unloading.
-const EBUSY: i32 = 16;
-/// A signal came while the swap waited for OLD's calls in flight.
-const EINTR: i32 = 4;
+use crate::procfs::errno::{EBUSY, EINTR};
 
 /// Runs the command.
 pub fn run(ctx: &Context, old: &str, new: &str, force: bool) -> Result<Exit, Error> {
