@@ -7,11 +7,10 @@
 use crate::context::Context;
 use crate::error::{describe, Error, Exit};
 use crate::modules::{canonical, LoadedModule};
+use crate::procfs::errno::{EBUSY, EINTR, EINVAL, ENOENT};
 use crate::procfs::Interposer;
 use crate::tools;
 use std::io;
-
-use crate::procfs::errno::{EBUSY, EINTR, EINVAL, ENOENT};
 
 /// A request `/proc/preload/lifecycle` takes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -6,11 +6,10 @@
 
 use crate::context::Context;
 use crate::error::{Error, Exit};
+use crate::procfs::errno::{EBUSY, EINTR};
 use crate::procfs::Interposer;
 use preload_deps::interpose::version_newer;
 use std::io;
-
-use crate::procfs::errno::{EBUSY, EINTR};
 
 /// Runs the command.
 pub fn run(ctx: &Context, old: &str, new: &str, force: bool) -> Result<Exit, Error> {
