@@ -34,6 +34,19 @@
  * replacement counts itself: PRELOAD_COUNTED_CALL(type, expression) in C,
  * and preload_interpose! (preload_interpose.rs) does it for Rust ones.
  *
+ * Lifecycle handlers (see the README's "The interposer lifecycle") are
+ * functions defined under fixed names with the types below, each declared
+ * with PRELOAD_HANDLER(name), for example
+ *
+ *	int preload_start(void) { ... }
+ *	PRELOAD_HANDLER(preload_start);
+ *
+ * preload calls them through pointers of exactly these types: the macro
+ * takes the function's address, so that on an IBT kernel objtool keeps its
+ * ENDBR (a function whose address nothing takes loses it at load, and a
+ * call through a pointer then faults), and a definition of another type
+ * does not compile (a kCFI kernel would trap on the call).
+ *
  * In a consumer module:
  *
  *	PRELOAD_INTERPOSABLE(symbol);
@@ -57,6 +70,20 @@
 	static const void *const __preload_##original[2] __used = { &(original), &(replacement) }
 
 #define PRELOAD_SWAPPABLE() MODULE_INFO(interpose_swappable, "yes")
+
+/* The handlers' types, as preload calls them. */
+typedef int preload_handler_fn(void);
+typedef ssize_t preload_export_fn(u8 *buf, size_t len);
+typedef int preload_import_fn(const u8 *buf, size_t len);
+typedef long preload_in_flight_fn(void);
+
+preload_handler_fn preload_start, preload_quiesce;
+preload_export_fn preload_state_export;
+preload_import_fn preload_state_import;
+preload_in_flight_fn preload_in_flight;
+
+#define PRELOAD_HANDLER(name)							\
+	static const void *const __preload_handler_##name __used = &(name)
 
 /*
  * Per-CPU counts of calls in flight: a call counts +1 on the CPU it enters
@@ -84,11 +111,11 @@
 		for_each_possible_cpu(cpu)					\
 			sum += per_cpu(preload_in_flight_count, cpu);		\
 		return sum;							\
-	}
+	}									\
+	PRELOAD_HANDLER(preload_in_flight)
 
 void preload_call_enter(void);
 void preload_call_exit(void);
-long preload_in_flight(void);
 
 /* Evaluates @call (an expression of @type) counted as a call in flight. */
 #define PRELOAD_COUNTED_CALL(type, call)				\

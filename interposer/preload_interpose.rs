@@ -124,6 +124,9 @@ impl Drop for Call {
 /// ```
 ///
 /// Invoke it in `sys.rs`: the handlers' C entry points take raw pointers.
+/// Each entry point has the C type `preload_interpose.h` gives it, which
+/// preload calls it through (a kCFI kernel checks it), and its address is
+/// taken, so that an IBT kernel keeps its ENDBR (see `PRELOAD_HANDLER()`).
 macro_rules! preload_lifecycle {
     ($($kind:ident: $handler:path),* $(,)?) => {
         $($crate::preload_interpose::preload_lifecycle!(@$kind $handler);)*
@@ -133,12 +136,14 @@ macro_rules! preload_lifecycle {
         extern "C" fn preload_start() -> core::ffi::c_int {
             $crate::preload_interpose::errno($handler())
         }
+        $crate::preload_interpose::preload_lifecycle!(@address preload_start: extern "C" fn() -> core::ffi::c_int);
     };
     (@quiesce $handler:path) => {
         #[no_mangle]
         extern "C" fn preload_quiesce() -> core::ffi::c_int {
             $crate::preload_interpose::errno($handler())
         }
+        $crate::preload_interpose::preload_lifecycle!(@address preload_quiesce: extern "C" fn() -> core::ffi::c_int);
     };
     (@export $handler:path) => {
         /// # Safety
@@ -153,6 +158,7 @@ macro_rules! preload_lifecycle {
                 Err(e) => e.to_errno() as isize,
             }
         }
+        $crate::preload_interpose::preload_lifecycle!(@address preload_state_export: unsafe extern "C" fn(*mut u8, usize) -> isize);
     };
     (@import $handler:path) => {
         /// # Safety
@@ -164,6 +170,13 @@ macro_rules! preload_lifecycle {
             let buf = unsafe { core::slice::from_raw_parts(buf, len) };
             $crate::preload_interpose::errno($handler(buf))
         }
+        $crate::preload_interpose::preload_lifecycle!(@address preload_state_import: unsafe extern "C" fn(*const u8, usize) -> core::ffi::c_int);
+    };
+    (@address $entry:ident: $type:ty) => {
+        const _: () = {
+            #[used(compiler)]
+            static ADDRESS: $type = $entry;
+        };
     };
 }
 pub(crate) use preload_lifecycle;

@@ -43,8 +43,8 @@ void preload_module_release(const char *name);
 
 /* lifecycle_glue.c */
 int preload_call_handler(unsigned long handler);
-ssize_t preload_call_export(unsigned long handler, void *buf, size_t len);
-int preload_call_import(unsigned long handler, const void *buf, size_t len);
+ssize_t preload_call_export(unsigned long handler, u8 *buf, size_t len);
+int preload_call_import(unsigned long handler, const u8 *buf, size_t len);
 int preload_wait_quiescent(unsigned long in_flight);
 
 /* interpose_glue.c */
@@ -54,11 +54,16 @@ const void *preload_image_section(const struct preload_image *image, const char 
 				  size_t *len);
 int preload_image_symbol(const struct preload_image *image, unsigned int index,
 			 const char **name, bool *undefined);
+struct preload_plan;
 int preload_plan_set(const char *module, const struct preload_binding *bindings, size_t count);
 void preload_plan_apply(const struct module *mod, const Elf_Shdr *sechdrs, const char *strtab,
 			unsigned int symindex);
+struct preload_plan *preload_plan_take(const struct module *mod);
+const struct preload_binding *preload_plan_binding(const struct preload_plan *plan, size_t i);
+void preload_plan_free(struct preload_plan *plan);
 void preload_plans_free(void);
 unsigned long preload_module_function(struct module *mod, const char *name);
+bool preload_indirect_target(unsigned long addr);
 
 /* swap_glue.c */
 size_t preload_slot_count(void);

@@ -105,6 +105,17 @@ static int preload_module_notify(struct notifier_block *nb, unsigned long action
 
 static struct notifier_block preload_module_nb = { .notifier_call = preload_module_notify };
 
+/*
+ * Once the replacement is unhooked: waits until no task is left in it,
+ * nor in the last instructions after its decrement (an RCU-tasks grace
+ * period: none of them sleeps).
+ */
+static void wait_for_hooked_tasks(void)
+{
+	wait_var_event(&tasks_in_hook, !atomic_read(&tasks_in_hook));
+	synchronize_rcu_tasks();
+}
+
 int preload_hooks_register(const void *ctx)
 {
 	int ret;
@@ -141,9 +152,12 @@ int preload_hooks_register(const void *ctx)
 
 unhook_rwx:
 	unregister_ftrace_function(&preload_ftrace_ops);
+	/* Loads may have entered the hook meanwhile. */
+	wait_for_hooked_tasks();
 free_filter:
 	ftrace_free_filter(&preload_relocate_ops);
 	ftrace_free_filter(&preload_ftrace_ops);
+	preload_plans_free();
 	return ret;
 }
 
@@ -154,9 +168,7 @@ void preload_hooks_unregister(void)
 	ftrace_free_filter(&preload_ftrace_ops);
 	unregister_ftrace_function(&preload_relocate_ops);
 	ftrace_free_filter(&preload_relocate_ops);
-	wait_var_event(&tasks_in_hook, !atomic_read(&tasks_in_hook));
-	/* A task may still be on the last instructions after the decrement. */
-	synchronize_rcu_tasks();
+	wait_for_hooked_tasks();
 	unregister_module_notifier(&preload_module_nb);
 	preload_plans_free();
 }

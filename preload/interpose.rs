@@ -21,11 +21,11 @@ use crate::btf_check;
 use crate::deps::{Edge, Name};
 use crate::interpose_decl::{self as decl, DeclError};
 use crate::lifecycle::{self, Handlers, Refusal, Stage, Transition};
-use crate::sys::{self, handlers, Binding, ComingModule, Hold, LoadingImage, ModuleState};
-use kernel::new_mutex;
+use crate::sys::{self, handlers, Binding, ComingModule, Hold, Link, LoadingImage, ModuleState};
 use kernel::prelude::*;
 use kernel::seq_file::{seq_print, SeqFile};
-use kernel::sync::Mutex;
+use kernel::sync::{CondVar, Mutex};
+use kernel::{new_condvar, new_mutex};
 use kernel::time::{Instant, Monotonic};
 
 /// The interposers preload saw load, and the consumers bound to them.
@@ -33,20 +33,20 @@ use kernel::time::{Instant, Monotonic};
 pub(crate) struct Interposers {
     #[pin]
     registry: Mutex<Registry>,
-    /// Taken while a quiescing interposer is waited for, so that its state
-    /// is handed over once.
+    /// Whether a request is waiting for a quiescing interposer: one at a
+    /// time, so that its state is handed over once. The others wait,
+    /// interruptibly, on `quiesce_done`.
     #[pin]
-    quiescing: Mutex<()>,
+    quiescing: Mutex<bool>,
+    #[pin]
+    quiesce_done: CondVar,
 }
 
 struct Registry {
     interposers: KVec<Interposer>,
     /// Who each swap slot serves, by index; `None` when free.
     slots: KVec<Option<Slot>>,
-    /// Consumers between their planning and their coming.
-    planned: KVec<Planned>,
-    /// Numbers live interposers, so a consumer can tell the instance it
-    /// planned with from a later one of the same name.
+    /// Numbers the interposers that came, in order.
     last_generation: u64,
 }
 
@@ -56,6 +56,9 @@ struct Interposer {
     generation: u64,
     symbols: KVec<Symbol>,
     consumers: KVec<Name>,
+    /// Consumers whose link to it is the loader's own (they import its
+    /// exports), not preload's: preload never removes it.
+    loader_linked: KVec<Name>,
     /// Its modinfo `version`, possibly empty.
     version: KVec<u8>,
     swappable: bool,
@@ -63,6 +66,9 @@ struct Interposer {
     /// that list it from now on.
     retired_to: Option<Name>,
     stage: Stage,
+    /// Its start handler failed: it stays `loaded` and takes no consumer
+    /// until a `start` succeeds.
+    start_failed: bool,
     handlers: Handlers,
     /// preload's reference while it is started, if it declares a quiesce
     /// handler: it must be quiesced before it unloads.
@@ -89,22 +95,16 @@ struct Slot {
     original: KVec<u8>,
 }
 
-/// The interposers (with their generations) a loading consumer binds to.
-struct Planned {
-    consumer: Name,
-    interposers: KVec<(Name, u64)>,
-}
-
 impl Interposers {
     pub(crate) fn new() -> impl PinInit<Self> {
         pin_init!(Interposers {
             registry <- new_mutex!(Registry {
                 interposers: KVec::new(),
                 slots: KVec::new(),
-                planned: KVec::new(),
                 last_generation: 0,
             }),
-            quiescing <- new_mutex!(()),
+            quiescing <- new_mutex!(false),
+            quiesce_done <- new_condvar!(),
         })
     }
 
@@ -118,64 +118,34 @@ impl Interposers {
         btf_check::check(module, image, modinfo)?;
         let mut registry = self.registry.lock();
         registry.note_interposer(module, image, modinfo)?;
-        let mut planned = Planned {
-            consumer: *module,
-            interposers: KVec::new(),
-        };
         let mut bindings = KVec::new();
         if !deps.is_empty() {
-            registry.plan(module, image, modinfo, deps, &mut bindings, &mut planned)?;
+            registry.plan(module, image, modinfo, deps, &mut bindings)?;
         }
         // The glue copies the bindings, whose names point into `registry`.
-        sys::set_plan(module, &bindings)?;
-        drop(bindings);
-        registry.planned.retain(|p| p.consumer != *module);
-        if !planned.interposers.is_empty() {
-            registry.planned.push(planned, GFP_KERNEL)?;
-        }
-        Ok(())
+        sys::set_plan(module, &bindings)
     }
 
     /// When `name` is coming: an interposer gets its functions' addresses;
-    /// a consumer checks that the interposers it was bound to are the ones
-    /// it is linked to, and counts as their user.
-    pub(crate) fn coming(&self, module: &ComingModule, name: &Name) -> Result {
+    /// a consumer is linked to the interposers its symbols were bound to
+    /// (and to preload, whose swap slots it calls) and counts as their
+    /// user. `linked` are the dependencies preload has just linked it to.
+    /// On failure nothing of `name` is left: the kernel frees a module whose
+    /// coming preload refused without telling preload again.
+    pub(crate) fn coming(&self, module: &ComingModule, name: &Name, linked: &[Name]) -> Result {
         let mut registry = self.registry.lock();
-        registry.interposer_coming(module, name)?;
-        let Some(i) = registry.planned.iter().position(|p| p.consumer == *name) else {
-            return Ok(());
-        };
-        let planned = registry.planned.remove(i)?;
-        let _ = sys::set_plan(name, &[]);
-        for (interposer, generation) in planned.interposers.iter() {
-            let same = registry.live(interposer).map(|i| i.generation) == Some(*generation);
-            if !same || module.link(interposer).is_err() {
-                pr_err!(
-                    "{0}: interposer {1} went away while {0} was loading; refusing to load {0}\n",
-                    name.as_str(),
-                    interposer.as_str()
-                );
-                return Err(ENOENT);
-            }
+        let result = registry
+            .interposer_coming(module, name)
+            .and_then(|_| registry.consumer_coming(module, name, linked));
+        if result.is_err() {
+            registry.forget(name);
         }
-        for (interposer, _) in planned.interposers.iter() {
-            if let Some(i) = registry.interposers.iter_mut().find(|i| i.module == *interposer) {
-                i.consumers.push(*name, GFP_KERNEL)?;
-            }
-        }
-        Ok(())
+        result
     }
 
     /// When `name` is going (unloaded, or its load failed after coming).
     pub(crate) fn going(&self, name: &Name) {
-        let mut registry = self.registry.lock();
-        registry.interposers.retain(|i| i.module != *name);
-        registry.planned.retain(|p| p.consumer != *name);
-        for interposer in registry.interposers.iter_mut() {
-            interposer.consumers.retain(|c| c != name);
-        }
-        registry.release_slots(name);
-        registry.reinstate_retired_to(name);
+        self.registry.lock().forget(name);
     }
 
     /// Moves the consumers of the swappable interposer `old` to `new`, which
@@ -192,8 +162,17 @@ impl Interposers {
             registry.check_swap(old, new, force)?;
             registry.live(old).map_or(0, |i| i.handlers.quiesce)
         };
+        // Both stay loaded until the swap is over: `rmmod` of either is
+        // refused meanwhile (a NEW that went away would strand the slots).
+        let (Some(held), Some(_held_new)) = (Hold::take(old), Hold::take(new)) else {
+            pr_err!(
+                "swap {} -> {} refused: one of them is loading or unloading; try again\n",
+                old.as_str(),
+                new.as_str()
+            );
+            return Err(EBUSY);
+        };
         if quiesce != 0 {
-            let held = Hold::take(old).ok_or(ENOENT)?;
             handlers::call(&held, quiesce).map_err(|e| {
                 pr_err!(
                     "swap {} -> {} refused: {}'s quiesce handler failed (error {})\n",
@@ -226,10 +205,15 @@ impl Interposers {
         for consumer in registry.live(old).map_or(&[][..], |i| &i.consumers).iter() {
             consumers.push(*consumer, GFP_KERNEL)?;
         }
+        let mut loader_linked = KVec::new();
         for consumer in consumers.iter() {
             match sys::link_live(consumer, new) {
-                // Not live: it is unloading, and unbinds with it.
-                Ok(_) | Err(ENOENT) => {}
+                Ok(Link::Added) => {}
+                // The loader's own link, or one the list asks for: it stays.
+                Ok(Link::Present) => loader_linked.push(*consumer, GFP_KERNEL)?,
+                // Not live: it is unloading, and unbinds with it (`new` is
+                // held, so it is not the one going away).
+                Err(ENOENT) => {}
                 Err(e) => {
                     pr_err!(
                         "swap {} -> {}: cannot link {} to {} (error {}); nothing was swapped\n",
@@ -266,6 +250,9 @@ impl Interposers {
             for consumer in moved.iter() {
                 if !i.consumers.contains(consumer) {
                     i.consumers.push(*consumer, GFP_KERNEL)?;
+                }
+                if loader_linked.contains(consumer) && !i.loader_linked.contains(consumer) {
+                    i.loader_linked.push(*consumer, GFP_KERNEL)?;
                 }
             }
         }
@@ -345,6 +332,7 @@ impl Interposers {
             Ok(held) => held,
             Err(e) => {
                 i.stage = from;
+                i.start_failed = true;
                 return Err(lifecycle::refuse(
                     "start",
                     name,
@@ -353,6 +341,7 @@ impl Interposers {
                 ));
             }
         };
+        i.start_failed = false;
         let kept = i.handlers.quiesce != 0 && i.held.is_none();
         if kept {
             i.held = Some(held);
@@ -376,11 +365,6 @@ impl Interposers {
     pub(crate) fn quiesce(&self, name: &Name) -> Result {
         let (first, quiesce) = {
             let mut registry = self.registry.lock();
-            let loading = registry
-                .planned
-                .iter()
-                .find(|p| p.interposers.iter().any(|(i, _)| i == name))
-                .map(|p| p.consumer);
             let refuse = |why: &dyn kernel::fmt::Display, e: Error| lifecycle::refuse("quiesce", name, why, e);
             let Some(i) = registry.live_mut(name) else {
                 return Err(refuse(&fmt!("{} is not a loaded interposer", name.as_str()), ENOENT));
@@ -389,9 +373,6 @@ impl Interposers {
                 let error = if matches!(why, Refusal::Serves(_)) { EBUSY } else { EINVAL };
                 refuse(&fmt!("{} is {}", name.as_str(), why), error)
             })?;
-            if let Some(consumer) = loading {
-                return Err(refuse(&fmt!("{} is loading, bound to it; try again", consumer.as_str()), EBUSY));
-            }
             let first = i.stage == Stage::Started;
             i.stage = stage;
             (first, i.handlers.quiesce)
@@ -417,7 +398,12 @@ impl Interposers {
     /// hands its state to the interposer a swap moved its consumers to, drops its former
     /// consumers' links and preload's reference: it is quiesced.
     fn complete_quiesce(&self, name: &Name) -> Result {
-        let _one_at_a_time = self.quiescing.lock();
+        let _turn = self.quiesce_turn().inspect_err(|_| {
+            pr_warn!(
+                "{}: interrupted while waiting for another quiescence; it stays quiescing (quiesce it again to finish)\n",
+                name.as_str()
+            )
+        })?;
         let (in_flight, export, to) = {
             let registry = self.registry.lock();
             let Some(i) = registry.live(name).filter(|i| i.stage == Stage::Quiescing) else {
@@ -444,7 +430,10 @@ impl Interposers {
             };
             i.stage = Stage::Quiesced;
             i.hand_over_to = None;
-            (core::mem::take(&mut i.retiring), i.held.take())
+            let mut retiring = core::mem::take(&mut i.retiring);
+            // Those that import its exports keep the loader's link.
+            retiring.retain(|c| !i.loader_linked.contains(c));
+            (retiring, i.held.take())
         };
         for consumer in retiring.iter() {
             // ENOENT: it unloaded meanwhile, and its link went with it.
@@ -457,6 +446,19 @@ impl Interposers {
             retiring.len()
         );
         Ok(())
+    }
+
+    /// Waits, interruptibly, until no other request is waiting for a
+    /// quiescing interposer; the turn ends when the value is dropped.
+    fn quiesce_turn(&self) -> Result<QuiesceTurn<'_>> {
+        let mut busy = self.quiescing.lock();
+        while *busy {
+            if self.quiesce_done.wait_interruptible(&mut busy) {
+                return Err(EINTR);
+            }
+        }
+        *busy = true;
+        Ok(QuiesceTurn(self))
     }
 
     /// Prints one line per live interposer: `NAME bound=N consumers=A,B
@@ -498,7 +500,30 @@ impl Interposers {
     }
 }
 
+/// A request's turn to wait for a quiescing interposer.
+struct QuiesceTurn<'a>(&'a Interposers);
+
+impl Drop for QuiesceTurn<'_> {
+    fn drop(&mut self) {
+        *self.0.quiescing.lock() = false;
+        self.0.quiesce_done.notify_all();
+    }
+}
+
 impl Registry {
+    /// Forgets `name`, which is going or whose coming failed: as an
+    /// interposer (its slots are freed, and those retired to it serve
+    /// again), and as a consumer.
+    fn forget(&mut self, name: &Name) {
+        self.interposers.retain(|i| i.module != *name);
+        for interposer in self.interposers.iter_mut() {
+            interposer.consumers.retain(|c| c != name);
+            interposer.loader_linked.retain(|c| c != name);
+        }
+        self.release_slots(name);
+        self.reinstate_retired_to(name);
+    }
+
     /// The live interposer called `name`.
     fn live(&self, name: &Name) -> Option<&Interposer> {
         self.interposers
@@ -574,10 +599,12 @@ impl Registry {
                 generation: 0,
                 symbols,
                 consumers: KVec::new(),
+                loader_linked: KVec::new(),
                 version,
                 swappable: decl::modinfo_values(modinfo, decl::SWAPPABLE_KEY).any(|v| v == b"yes"),
                 retired_to: None,
                 stage: Stage::Loaded,
+                start_failed: false,
                 handlers: Handlers::default(),
                 held: None,
                 retiring: KVec::new(),
@@ -588,18 +615,22 @@ impl Registry {
         Ok(())
     }
 
-    /// Gives a coming interposer its functions' addresses and a generation.
+    /// Gives a coming interposer its functions' addresses, its handlers, a
+    /// generation and, if it is swappable, its swap slots. Every check that
+    /// can refuse it comes first; nothing is changed unless all pass.
     fn interposer_coming(&mut self, module: &ComingModule, name: &Name) -> Result {
-        let Some(interposer) = self
+        let Some(index) = self
             .interposers
-            .iter_mut()
-            .find(|i| i.module == *name && i.generation == 0)
+            .iter()
+            .position(|i| i.module == *name && i.generation == 0)
         else {
             return Ok(());
         };
-        for symbol in interposer.symbols.iter_mut() {
+        let interposer = &self.interposers[index];
+        let mut addresses = KVec::with_capacity(interposer.symbols.len(), GFP_KERNEL)?;
+        for symbol in interposer.symbols.iter() {
             let replacement = cstr(&symbol.replacement);
-            symbol.address = module.function_address(replacement).ok_or_else(|| {
+            let address = module.function_address(replacement).ok_or_else(|| {
                 pr_err!(
                     "{}: cannot be an interposer: {} is not a function in its core text\n",
                     name.as_str(),
@@ -607,21 +638,37 @@ impl Registry {
                 );
                 EINVAL
             })?;
+            // A consumer may call it through a pointer.
+            check_indirect_target(name, text(&symbol.replacement), address)?;
+            addresses.push(address, GFP_KERNEL)?;
         }
-        interposer.handlers = Handlers::find(module);
-        if interposer.swappable && interposer.handlers.in_flight == 0 {
+        let handlers = Handlers::find(module);
+        for (handler, address) in handlers.all() {
+            check_indirect_target(name, handler, address)?;
+        }
+        let swappable = interposer.swappable;
+        if swappable && handlers.in_flight == 0 {
             pr_err!(
                 "{}: cannot be a swappable interposer: it does not count its calls in flight (preload_in_flight(); preload_interpose! defines it)\n",
                 name.as_str()
             );
             return Err(EINVAL);
         }
+        let reserved = if swappable {
+            self.reserve_slots(name)?
+        } else {
+            KVec::new()
+        };
+        // Nothing below fails.
         self.last_generation += 1;
-        interposer.generation = self.last_generation;
-        let (count, swappable) = (interposer.symbols.len(), interposer.swappable);
-        if swappable {
-            self.give_slots(name)?;
+        let interposer = &mut self.interposers[index];
+        for (symbol, address) in interposer.symbols.iter_mut().zip(addresses.iter()) {
+            symbol.address = *address;
         }
+        interposer.handlers = handlers;
+        interposer.generation = self.last_generation;
+        let count = interposer.symbols.len();
+        self.assign_slots(name, reserved);
         pr_info!(
             "{}: interposer of {} symbol(s){}\n",
             name.as_str(),
@@ -631,40 +678,127 @@ impl Registry {
         Ok(())
     }
 
+    /// Links the coming consumer `name` to the interposers the plan bound
+    /// its symbols to (found from the bound addresses: a swap slot's owner
+    /// now, or the interposer whose replacement it is), and to preload if
+    /// it calls a swap slot, which is preload's code; counts it as their
+    /// user. An interposer that went away or out of service since the plan
+    /// refuses the load. `linked` are the dependencies preload linked it to.
+    fn consumer_coming(&mut self, module: &ComingModule, name: &Name, linked: &[Name]) -> Result {
+        let Some(plan) = module.take_plan() else {
+            return Ok(());
+        };
+        let mut owners = KVec::new();
+        let mut through_slot = false;
+        for (address, symbol) in plan.bindings() {
+            let symbol = symbol.to_bytes();
+            let owner = match sys::slots::index_of(address) {
+                Some(index) => {
+                    through_slot = true;
+                    let slot = self.slots.get(index).and_then(|s| s.as_ref());
+                    slot.filter(|s| is(&s.original, symbol)).map(|s| s.owner)
+                }
+                None => self
+                    .interposers
+                    .iter()
+                    .filter(|i| i.generation != 0)
+                    .find(|i| i.symbols.iter().any(|s| s.address == address && is(&s.original, symbol)))
+                    .map(|i| i.module),
+            };
+            let serving = owner.and_then(|o| self.live(&o)).filter(|i| i.binds());
+            let Some(owner) = serving.map(|i| i.module) else {
+                pr_err!(
+                    "{0}: the interposer it was bound to for {1} went away or out of service while {0} was loading; refusing to load {0}\n",
+                    name.as_str(),
+                    text(symbol)
+                );
+                return Err(ENOENT);
+            };
+            if !owners.contains(&owner) {
+                owners.push(owner, GFP_KERNEL)?;
+            }
+        }
+        if through_slot {
+            let preload = Name::new(b"preload").map_err(|_| EINVAL)?;
+            module.link(&preload).inspect_err(|e| {
+                pr_err!(
+                    "{0}: cannot link {0} to preload, whose swap slots it calls (error {1}); refusing to load {0}\n",
+                    name.as_str(),
+                    e.to_errno()
+                )
+            })?;
+        }
+        for owner in owners.iter() {
+            let link = module.link(owner).inspect_err(|e| {
+                pr_err!(
+                    "{0}: cannot link {0} to interposer {1} (error {2}); refusing to load {0}\n",
+                    name.as_str(),
+                    owner.as_str(),
+                    e.to_errno()
+                )
+            })?;
+            let own = link == Link::Added || linked.contains(owner);
+            if let Some(i) = self.live_mut(owner) {
+                i.consumers.push(*name, GFP_KERNEL)?;
+                if !own {
+                    i.loader_linked.push(*name, GFP_KERNEL)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Gives each symbol of the interposer `name` a swap slot that jumps to
     /// its replacement; fails, taking none, if there are not enough free.
     fn give_slots(&mut self, name: &Name) -> Result {
+        let reserved = self.reserve_slots(name)?;
+        self.assign_slots(name, reserved);
+        Ok(())
+    }
+
+    /// Picks a free swap slot for each symbol of the interposer `name`, in
+    /// order, changing nothing; fails if there are not enough free.
+    fn reserve_slots(&mut self, name: &Name) -> Result<KVec<(usize, Slot)>> {
         if self.slots.is_empty() {
             for _ in 0..sys::slots::count() {
                 self.slots.push(None, GFP_KERNEL)?;
             }
         }
-        let Registry { interposers, slots, .. } = self;
-        let Some(interposer) = interposers.iter_mut().find(|i| i.module == *name) else {
-            return Ok(());
+        let Some(interposer) = self.interposers.iter().find(|i| i.module == *name) else {
+            return Ok(KVec::new());
         };
-        let free = slots.iter().filter(|s| s.is_none()).count();
-        if free < interposer.symbols.len() {
-            pr_err!(
-                "{}: cannot be a swappable interposer: {} swap slot(s) free, {} needed\n",
-                name.as_str(),
-                free,
-                interposer.symbols.len()
-            );
-            return Err(ENOSPC);
-        }
-        for symbol in interposer.symbols.iter_mut() {
-            let Some(index) = slots.iter().position(|s| s.is_none()) else {
+        let mut free = self.slots.iter().enumerate().filter(|(_, s)| s.is_none()).map(|(i, _)| i);
+        let mut reserved = KVec::with_capacity(interposer.symbols.len(), GFP_KERNEL)?;
+        for symbol in interposer.symbols.iter() {
+            let Some(index) = free.next() else {
+                pr_err!(
+                    "{}: cannot be a swappable interposer: {} swap slot(s) free, {} needed\n",
+                    name.as_str(),
+                    reserved.len(),
+                    interposer.symbols.len()
+                );
                 return Err(ENOSPC);
             };
             let original = with_nul(strip_nul(&symbol.original))?;
-            if let Some(slot) = slots.get_mut(index) {
-                *slot = Some(Slot { owner: *name, original });
-            }
-            sys::slots::set(index, symbol.address);
-            symbol.slot = Some(index);
+            reserved.push((index, Slot { owner: *name, original }), GFP_KERNEL)?;
         }
-        Ok(())
+        Ok(reserved)
+    }
+
+    /// Points the slots `reserved` for the interposer `name` at its
+    /// replacements, one per symbol, in order.
+    fn assign_slots(&mut self, name: &Name, reserved: KVec<(usize, Slot)>) {
+        let Registry { interposers, slots, .. } = self;
+        let Some(interposer) = interposers.iter_mut().find(|i| i.module == *name) else {
+            return;
+        };
+        for (symbol, (index, slot)) in interposer.symbols.iter_mut().zip(reserved) {
+            if let Some(entry) = slots.get_mut(index) {
+                *entry = Some(slot);
+                sys::slots::set(index, symbol.address);
+                symbol.slot = Some(index);
+            }
+        }
     }
 
     /// Frees the slots that jump into `name`, which is going: no consumer
@@ -727,11 +861,8 @@ impl Registry {
             }
         }
         // Every consumer must be live, so that it can be linked to `new`: not
-        // between its planning and its coming, nor unloading.
-        let loading = self.planned.iter().find(|p| p.interposers.iter().any(|(i, _)| i == old));
-        if let Some(p) = loading {
-            return Err(refuse(&fmt!("{} is loading; try again", p.consumer.as_str()), EBUSY));
-        }
+        // coming, nor unloading. (One still loading, before its coming, is
+        // linked to whoever owns its slots at its coming.)
         if let Some(c) = from.consumers.iter().find(|c| sys::module_state(c) != ModuleState::Live) {
             return Err(refuse(&fmt!("{} is loading or unloading; try again", c.as_str()), EBUSY));
         }
@@ -804,14 +935,13 @@ impl Registry {
         modinfo: &[u8],
         deps: &[Edge],
         bindings: &mut KVec<Binding<'a>>,
-        planned: &mut Planned,
     ) -> Result {
         let strict = sys::strict_interpose();
         for edge in deps {
-            let Some(interposer) = self.serving(&edge.dep).filter(|i| !i.stage.binds()) else {
+            let Some(interposer) = self.serving(&edge.dep).filter(|i| !i.binds()) else {
                 continue;
             };
-            let (name, stage) = (interposer.module.as_str(), interposer.stage.as_str());
+            let (name, stage) = (interposer.module.as_str(), interposer.state_text());
             if edge.optional {
                 pr_warn!("{}: interposer {} is {}; loading without binding to it\n", consumer.as_str(), name, stage);
                 continue;
@@ -827,7 +957,7 @@ impl Registry {
         for symbol in image.symbols().filter(|s| s.undefined) {
             let name = symbol.name.to_bytes();
             let found = deps.iter().find_map(|edge| {
-                let interposer = self.serving(&edge.dep).filter(|i| i.stage.binds())?;
+                let interposer = self.serving(&edge.dep).filter(|i| i.binds())?;
                 let redefined = interposer.symbols.iter().find(|s| is(&s.original, name))?;
                 Some((interposer, redefined))
             });
@@ -856,13 +986,41 @@ impl Registry {
                 Binding::new(symbol.index, address, cstr(&redefined.original)),
                 GFP_KERNEL,
             )?;
-            let entry = (interposer.module, interposer.generation);
-            if !planned.interposers.contains(&entry) {
-                planned.interposers.push(entry, GFP_KERNEL)?;
-            }
         }
         Ok(())
     }
+}
+
+impl Interposer {
+    /// Whether a consumer may bind to it now: loaded (its start follows its
+    /// init at once) or started, but not after its start handler failed.
+    fn binds(&self) -> bool {
+        self.stage.binds() && !self.start_failed
+    }
+
+    /// Its stage, for refusals.
+    fn state_text(&self) -> &'static str {
+        if self.start_failed {
+            "loaded (its start handler failed)"
+        } else {
+            self.stage.as_str()
+        }
+    }
+}
+
+/// Refuses the interposer `module` if `function`, at `address`, cannot be
+/// called through a pointer: on an IBT kernel, if the loader sealed its
+/// ENDBR because nothing in the module takes its address.
+fn check_indirect_target(module: &Name, function: &str, address: usize) -> Result {
+    if sys::indirect_target(address) {
+        return Ok(());
+    }
+    pr_err!(
+        "{}: cannot be an interposer: {} has no ENDBR (sealed at load: nothing takes its address; declare it with PRELOAD_INTERPOSE(), PRELOAD_HANDLER() or the Rust macros), and it is called through a pointer\n",
+        module.as_str(),
+        function
+    );
+    Err(EINVAL)
 }
 
 /// Hands the state of `old`, which no call is in any more, to `new`, which

@@ -18,9 +18,17 @@
 #include <linux/list.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/pid.h>
+#include <linux/pid_namespace.h>
 #include <linux/rcupdate.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/uaccess.h>
+
+#ifdef CONFIG_X86_KERNEL_IBT
+#include <asm/ibt.h>
+#endif
 
 #include "glue.h"
 
@@ -84,62 +92,83 @@ int preload_image_symbol(const struct preload_image *image, unsigned int index,
 }
 
 /*
- * The planned bindings of one loading module, by name: the loader hands
+ * The planned bindings of one loading module. The loader hands
  * preload_rust_before_bind() a temporary struct module, and the final one
- * only exists after. A plan is replaced by the next load of the same name,
- * which always goes through before-bind first, and each binding is checked
- * against the symbol's name before it is applied.
+ * only exists after; so a plan belongs to the loading task (which loads one
+ * module at a time: a dependency loads in a modprobe of its own) and the
+ * module's name. The task applies it when it relocates the module, noting
+ * the module it applied it to, and takes it back at MODULE_STATE_COMING
+ * (preload_plan_take()). A load that fails in between leaves its plan
+ * behind, to be dropped by its task's next plan, or once the task is gone:
+ * at most one per live task, and it blocks nothing.
  */
 struct preload_plan {
 	struct list_head list;
+	const struct task_struct *task;	/* compared only, never dereferenced */
+	pid_t pid;
+	const struct module *applied_to;
 	char module[MODULE_NAME_LEN];
 	size_t count;
-	struct {
-		unsigned int index;
-		unsigned long address;
-		char symbol[KSYM_NAME_LEN];
-	} bindings[] __counted_by(count);
+	struct preload_binding bindings[] __counted_by(count);
+	/* followed by the bindings' symbol names */
 };
 
 static LIST_HEAD(plans);
 static DEFINE_SPINLOCK(plans_lock);
 
-static struct preload_plan *plan_of(const char *module)
+/* Whether the task that made @plan is gone (its plan can never be taken). */
+static bool plan_orphaned(const struct preload_plan *plan)
 {
-	struct preload_plan *plan;
+	bool gone;
 
-	list_for_each_entry(plan, &plans, list)
-		if (!strcmp(plan->module, module))
-			return plan;
-	return NULL;
+	rcu_read_lock();
+	gone = pid_task(find_pid_ns(plan->pid, &init_pid_ns), PIDTYPE_PID) != plan->task;
+	rcu_read_unlock();
+	return gone;
 }
 
-/* Replaces @module's plan by @count bindings (none: no plan). */
+/*
+ * Makes @count bindings the plan of @module, which the current task is
+ * loading (none: no plan). Drops every other plan of the task, and those
+ * of tasks that are gone.
+ */
 int preload_plan_set(const char *module, const struct preload_binding *bindings, size_t count)
 {
-	struct preload_plan *plan = NULL, *old;
-	size_t i;
+	struct preload_plan *plan = NULL, *old, *next;
+	size_t i, names = 0;
+	LIST_HEAD(dropped);
+	char *name;
 
+	for (i = 0; i < count; i++)
+		names += strlen(bindings[i].symbol) + 1;
 	if (count) {
-		plan = kmalloc(struct_size(plan, bindings, count), GFP_KERNEL);
+		plan = kmalloc(struct_size(plan, bindings, count) + names, GFP_KERNEL);
 		if (!plan)
 			return -ENOMEM;
+		plan->task = current;
+		plan->pid = task_pid_nr(current);
+		plan->applied_to = NULL;
 		strscpy(plan->module, module);
 		plan->count = count;
+		name = (char *)&plan->bindings[count];
 		for (i = 0; i < count; i++) {
+			size_t len = strlen(bindings[i].symbol) + 1;
+
 			plan->bindings[i].index = bindings[i].index;
 			plan->bindings[i].address = bindings[i].address;
-			strscpy(plan->bindings[i].symbol, bindings[i].symbol, KSYM_NAME_LEN);
+			plan->bindings[i].symbol = memcpy(name, bindings[i].symbol, len);
+			name += len;
 		}
 	}
 	spin_lock(&plans_lock);
-	old = plan_of(module);
-	if (old)
-		list_del(&old->list);
+	list_for_each_entry_safe(old, next, &plans, list)
+		if (old->task == current || plan_orphaned(old))
+			list_move(&old->list, &dropped);
 	if (plan)
 		list_add(&plan->list, &plans);
 	spin_unlock(&plans_lock);
-	kfree(old);
+	list_for_each_entry_safe(old, next, &dropped, list)
+		kfree(old);
 	return 0;
 }
 
@@ -152,10 +181,22 @@ void preload_plans_free(void)
 	INIT_LIST_HEAD(&plans);
 }
 
+/* The current task's plan for a module called @name. Under plans_lock. */
+static struct preload_plan *plan_of(const char *name)
+{
+	struct preload_plan *plan;
+
+	list_for_each_entry(plan, &plans, list)
+		if (plan->task == current && !strcmp(plan->module, name))
+			return plan;
+	return NULL;
+}
+
 /*
- * Called (from an ftrace callback, so atomic) when apply_relocate_add() is
- * about to relocate a section of @mod: binds @mod's planned symbols, which
- * the loader has resolved by now, to their new addresses.
+ * Called (from an ftrace callback, so atomic) in the loading task when
+ * apply_relocate_add() is about to relocate a section of @mod: binds @mod's
+ * planned symbols, which the loader has resolved by now, to their new
+ * addresses.
  */
 void preload_plan_apply(const struct module *mod, const Elf_Shdr *sechdrs, const char *strtab,
 			unsigned int symindex)
@@ -167,6 +208,8 @@ void preload_plan_apply(const struct module *mod, const Elf_Shdr *sechdrs, const
 
 	spin_lock(&plans_lock);
 	plan = plan_of(mod->name);
+	if (plan)
+		plan->applied_to = mod;
 	for (i = 0; plan && i < plan->count; i++) {
 		Elf_Sym *sym = &syms[plan->bindings[i].index];
 
@@ -178,6 +221,55 @@ void preload_plan_apply(const struct module *mod, const Elf_Shdr *sechdrs, const
 			sym->st_value = plan->bindings[i].address;
 	}
 	spin_unlock(&plans_lock);
+}
+
+/*
+ * At MODULE_STATE_COMING, in the loading task: the plan applied to @mod,
+ * removed from the list (free it with preload_plan_free()), or NULL.
+ */
+struct preload_plan *preload_plan_take(const struct module *mod)
+{
+	struct preload_plan *plan;
+
+	spin_lock(&plans_lock);
+	plan = plan_of(mod->name);
+	if (plan && plan->applied_to == mod)
+		list_del(&plan->list);
+	else
+		plan = NULL;
+	spin_unlock(&plans_lock);
+	return plan;
+}
+
+/* Binding @i of @plan, or NULL past the last. */
+const struct preload_binding *preload_plan_binding(const struct preload_plan *plan, size_t i)
+{
+	return i < plan->count ? &plan->bindings[i] : NULL;
+}
+
+void preload_plan_free(struct preload_plan *plan)
+{
+	kfree(plan);
+}
+
+/*
+ * Whether @addr may be reached by an indirect call: on a kernel with IBT,
+ * whether it starts with an ENDBR that the loader did not seal (an ENDBR
+ * objtool saw no address-taking reference to becomes a NOP at load, see
+ * apply_seal_endbr(); a call through a pointer to it faults on an IBT CPU).
+ * Without IBT every function may.
+ */
+bool preload_indirect_target(unsigned long addr)
+{
+#ifdef CONFIG_X86_KERNEL_IBT
+	u32 insn;
+
+	if (copy_from_kernel_nofault(&insn, (const void *)addr, sizeof(insn)))
+		return false;
+	return (insn & ~0x01000000U) == gen_endbr();
+#else
+	return true;
+#endif
 }
 
 /* The address of the function @name that @mod defines in its core text, or 0. */

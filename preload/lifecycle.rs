@@ -51,6 +51,20 @@ impl Handlers {
         }
     }
 
+    /// Every function preload calls through a pointer, by name, with its
+    /// address (those it declares).
+    pub(crate) fn all(&self) -> impl Iterator<Item = (&'static str, usize)> {
+        [
+            ("preload_start", self.start),
+            ("preload_quiesce", self.quiesce),
+            ("preload_state_export", self.export),
+            ("preload_state_import", self.import),
+            ("preload_in_flight", self.in_flight),
+        ]
+        .into_iter()
+        .filter(|(_, address)| *address != 0)
+    }
+
     /// The names of the handlers it declares, for `handlers=`.
     pub(crate) fn declared(&self) -> impl Iterator<Item = &'static str> + '_ {
         let present = [self.start, self.quiesce, self.export, self.import];

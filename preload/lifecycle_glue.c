@@ -10,27 +10,35 @@
 #include <linux/sched/signal.h>
 
 #include "glue.h"
+#include "preload_interpose.h"
 
-/* int preload_start(void), int preload_quiesce(void): 0 or a negative errno. */
+/*
+ * Each handler is called through a pointer of the type preload_interpose.h
+ * gives it, which its definition must have (kCFI checks the type of every
+ * indirect call). preload checked, when the interposer came, that each one
+ * may be called indirectly (preload_indirect_target()).
+ */
+
+/* preload_start(), preload_quiesce(): 0 or a negative errno. */
 int preload_call_handler(unsigned long handler)
 {
-	int (*fn)(void) = (void *)handler;
+	preload_handler_fn *fn = (preload_handler_fn *)handler;
 
 	return fn();
 }
 
-/* ssize_t preload_state_export(u8 *buf, size_t len): bytes written or -errno. */
-ssize_t preload_call_export(unsigned long handler, void *buf, size_t len)
+/* preload_state_export(): bytes written or a negative errno. */
+ssize_t preload_call_export(unsigned long handler, u8 *buf, size_t len)
 {
-	ssize_t (*fn)(void *, size_t) = (void *)handler;
+	preload_export_fn *fn = (preload_export_fn *)handler;
 
 	return fn(buf, len);
 }
 
-/* int preload_state_import(const u8 *buf, size_t len): 0 or -errno. */
-int preload_call_import(unsigned long handler, const void *buf, size_t len)
+/* preload_state_import(): 0 or a negative errno. */
+int preload_call_import(unsigned long handler, const u8 *buf, size_t len)
 {
-	int (*fn)(const void *, size_t) = (void *)handler;
+	preload_import_fn *fn = (preload_import_fn *)handler;
 
 	return fn(buf, len);
 }
@@ -54,7 +62,7 @@ int preload_call_import(unsigned long handler, const void *buf, size_t len)
  */
 int preload_wait_quiescent(unsigned long in_flight)
 {
-	long (*count)(void) = (void *)in_flight;
+	preload_in_flight_fn *count = (preload_in_flight_fn *)in_flight;
 
 	synchronize_rcu_tasks();
 	if (!count)

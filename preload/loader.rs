@@ -5,7 +5,7 @@
 //! is coming, record them as real dependency links.
 
 use crate::deps::{Edge, Name};
-use crate::sys::{self, ComingModule, LoadingImage, ModuleState};
+use crate::sys::{self, ComingModule, Link, LoadingImage, ModuleState};
 use crate::table::TextBuf;
 use crate::{modules_dep, State};
 use core::fmt::Write;
@@ -117,6 +117,7 @@ impl kernel::fmt::Display for Status {
 }
 
 /// Waits while another task is still loading `dep`; true once it is live.
+/// A signal ends the wait (the load it is for fails).
 fn wait_until_live(dep: &Name) -> bool {
     let mut waited = 0;
     loop {
@@ -124,6 +125,9 @@ fn wait_until_live(dep: &Name) -> bool {
             ModuleState::Live | ModuleState::BuiltIn => return true,
             ModuleState::Loading if waited < LOADING_WAIT_MS => {}
             _ => return false,
+        }
+        if kernel::current!().signal_pending() {
+            return false;
         }
         fsleep(Delta::from_millis(POLL_MS));
         waited += POLL_MS;
@@ -134,11 +138,18 @@ fn wait_until_live(dep: &Name) -> bool {
 /// dependency (for a retired interposer, the one it was swapped for). A
 /// required one that is not loaded vetoes the load.
 pub(crate) fn coming(state: &State, module: &ComingModule, name: &[u8]) -> Result {
-    link_deps(state, module, name)?;
-    match Name::new(name) {
-        Ok(name) => state.interposers.coming(module, &name),
-        Err(_) => Ok(()),
+    let Ok(consumer) = Name::new(name) else {
+        return Ok(());
+    };
+    let result = link_deps(state, module, &consumer)
+        .and_then(|linked| state.interposers.coming(module, &consumer, &linked));
+    if result.is_err() {
+        // The kernel frees a module whose coming failed, with its links,
+        // and tells preload nothing more.
+        state.interposers.going(&consumer);
+        let _ = sys::set_plan(&consumer, &[]);
     }
+    result
 }
 
 /// Runs when `name` is going: unloaded, or its load failed after coming.
@@ -148,12 +159,11 @@ pub(crate) fn going(state: &State, name: &[u8]) {
     }
 }
 
-fn link_deps(state: &State, module: &ComingModule, name: &[u8]) -> Result {
-    let Ok(consumer) = Name::new(name) else {
-        return Ok(());
-    };
+/// Returns the dependencies it added a link to.
+fn link_deps(state: &State, module: &ComingModule, consumer: &Name) -> Result<KVec<Name>> {
+    let mut linked = KVec::new();
     let table = state.table();
-    for edge in table.deps_of(&consumer) {
+    for edge in table.deps_of(consumer) {
         // A retired interposer's successor stands in for it.
         let dep = match state.interposers.successor(&edge.dep) {
             Some(successor) => {
@@ -169,7 +179,8 @@ fn link_deps(state: &State, module: &ComingModule, name: &[u8]) -> Result {
             None => edge.dep,
         };
         match module.link(&dep) {
-            Ok(_) => {}
+            Ok(Link::Added) => linked.push(dep, GFP_KERNEL)?,
+            Ok(Link::Present) => {}
             Err(_) if edge.optional => {}
             Err(e) => {
                 pr_err!(
@@ -182,7 +193,7 @@ fn link_deps(state: &State, module: &ComingModule, name: &[u8]) -> Result {
             }
         }
     }
-    Ok(())
+    Ok(linked)
 }
 
 /// The modules whose dependencies are being loaded right now, and which

@@ -29,8 +29,8 @@ mod glue {
         pub(super) fn preload_module_hold(name: *const c_char) -> bool;
         pub(super) fn preload_module_release(name: *const c_char);
         pub(super) fn preload_call_handler(handler: usize) -> c_int;
-        pub(super) fn preload_call_export(handler: usize, buf: *mut c_void, len: usize) -> isize;
-        pub(super) fn preload_call_import(handler: usize, buf: *const c_void, len: usize) -> c_int;
+        pub(super) fn preload_call_export(handler: usize, buf: *mut u8, len: usize) -> isize;
+        pub(super) fn preload_call_import(handler: usize, buf: *const u8, len: usize) -> c_int;
         pub(super) fn preload_wait_quiescent(in_flight: usize) -> c_int;
         pub(super) fn preload_slot_count() -> usize;
         pub(super) fn preload_slot_address(slot: usize) -> usize;
@@ -64,6 +64,13 @@ mod glue {
             count: usize,
         ) -> c_int;
         pub(super) fn preload_module_function(module: *mut c_void, name: *const c_char) -> usize;
+        pub(super) fn preload_plan_take(module: *const c_void) -> *mut c_void;
+        pub(super) fn preload_plan_binding(
+            plan: *const c_void,
+            i: usize,
+        ) -> *const super::Binding<'static>;
+        pub(super) fn preload_plan_free(plan: *mut c_void);
+        pub(super) fn preload_indirect_target(address: usize) -> bool;
     }
 }
 
@@ -174,12 +181,24 @@ pub(crate) mod slots {
         unsafe { glue::preload_slot_address(slot) }
     }
 
+    /// The slot whose trampoline is at `address`, if one is.
+    pub(crate) fn index_of(address: usize) -> Option<usize> {
+        (0..count()).find(|&slot| self::address(slot) == address)
+    }
+
     /// Points the trampoline at `func` (0: a plain return). Sleeps.
     pub(crate) fn set(slot: usize, func: usize) {
         // SAFETY: The glue function checks the index; `func` is a function
         // of a live module whose link the callers keep, or 0.
         unsafe { glue::preload_slot_set(slot, func) }
     }
+}
+
+/// Whether the function at `address` may be called through a pointer (on
+/// an IBT kernel: it starts with an ENDBR the loader did not seal).
+pub(crate) fn indirect_target(address: usize) -> bool {
+    // SAFETY: The glue reads the address with a fault-safe copy.
+    unsafe { glue::preload_indirect_target(address) }
 }
 
 /// Whether a refused write may be logged now (the kernel's default rate
@@ -245,7 +264,7 @@ pub(crate) mod handlers {
     /// Calls the state export handler into `buf`; returns the bytes written.
     pub(crate) fn export(_held: &Hold, handler: usize, buf: &mut [u8]) -> Result<usize> {
         // SAFETY: See the module documentation; `buf` is writable for its length.
-        let n = unsafe { glue::preload_call_export(handler, buf.as_mut_ptr().cast(), buf.len()) };
+        let n = unsafe { glue::preload_call_export(handler, buf.as_mut_ptr(), buf.len()) };
         if n < 0 {
             return Err(Error::from_errno(n as i32));
         }
@@ -255,7 +274,7 @@ pub(crate) mod handlers {
     /// Calls the state import handler with `buf`.
     pub(crate) fn import(_held: &Hold, handler: usize, buf: &[u8]) -> Result {
         // SAFETY: See the module documentation; `buf` is readable for its length.
-        to_result(unsafe { glue::preload_call_import(handler, buf.as_ptr().cast(), buf.len()) })
+        to_result(unsafe { glue::preload_call_import(handler, buf.as_ptr(), buf.len()) })
             .map(|_| ())
     }
 
@@ -296,12 +315,53 @@ impl ComingModule {
         Ok(if ret == 0 { Link::Added } else { Link::Present })
     }
 
+    /// The bindings planned for this module when it was relocated (in the
+    /// loading task, which runs the `COMING` notifier), taken back from the
+    /// glue; `None` if it had none.
+    pub(crate) fn take_plan(&self) -> Option<TakenPlan> {
+        // SAFETY: By the type invariant `self.0` is a valid coming module.
+        let plan = unsafe { glue::preload_plan_take(self.0) };
+        // INVARIANT: The glue handed the plan over.
+        (!plan.is_null()).then_some(TakenPlan(plan))
+    }
+
     /// The address of the function `name` in this module's core text.
     pub(crate) fn function_address(&self, name: &CStr) -> Option<usize> {
         // SAFETY: By the type invariant `self.0` is a valid coming module,
         // whose symbol table is set up; `name` is NUL-terminated.
         let address = unsafe { glue::preload_module_function(self.0, name.as_char_ptr().cast()) };
         (address != 0).then_some(address)
+    }
+}
+
+/// A coming module's planned bindings; freed on drop.
+///
+/// # Invariants
+///
+/// The pointer is a `struct preload_plan` that `preload_plan_take` handed
+/// over: no one else uses or frees it.
+pub(crate) struct TakenPlan(*mut c_void);
+
+impl TakenPlan {
+    /// Each binding: the address a symbol was bound to, and its name.
+    pub(crate) fn bindings(&self) -> impl Iterator<Item = (usize, &CStr)> {
+        (0..).map_while(move |i| {
+            // SAFETY: By the type invariant the plan is valid; the glue checks `i`.
+            let binding = unsafe { glue::preload_plan_binding(self.0, i) };
+            // SAFETY: A non-NULL result points to a binding of the plan,
+            // which lives as long as `self`.
+            let binding = unsafe { binding.as_ref() }?;
+            // SAFETY: Its symbol is a NUL-terminated name stored in the plan.
+            let symbol = unsafe { CStr::from_char_ptr(binding.symbol.cast()) };
+            Some((binding.address as usize, symbol))
+        })
+    }
+}
+
+impl Drop for TakenPlan {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant the plan is ours to free.
+        unsafe { glue::preload_plan_free(self.0) }
     }
 }
 
