@@ -54,6 +54,7 @@ const void *preload_image_section(const struct preload_image *image, const char 
 				  size_t *len);
 int preload_image_symbol(const struct preload_image *image, unsigned int index,
 			 const char **name, bool *undefined);
+bool preload_image_takes_address(const struct preload_image *image, unsigned int index);
 struct preload_plan;
 int preload_plan_set(const char *module, const struct preload_binding *bindings, size_t count);
 void preload_plan_apply(const struct module *mod, const Elf_Shdr *sechdrs, const char *strtab,

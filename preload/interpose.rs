@@ -59,6 +59,10 @@ struct Interposer {
     /// Consumers whose link to it is the loader's own (they import its
     /// exports), not preload's: preload never removes it.
     loader_linked: KVec<Name>,
+    /// Consumers of a swappable interposer bound to a replacement itself,
+    /// not to its swap slot, because they take its address: their pointers
+    /// cannot follow a swap, so it is refused while they are loaded.
+    pinned_by: KVec<Name>,
     /// Its modinfo `version`, possibly empty.
     version: KVec<u8>,
     swappable: bool,
@@ -519,6 +523,7 @@ impl Registry {
         for interposer in self.interposers.iter_mut() {
             interposer.consumers.retain(|c| c != name);
             interposer.loader_linked.retain(|c| c != name);
+            interposer.pinned_by.retain(|c| c != name);
         }
         self.release_slots(name);
         self.reinstate_retired_to(name);
@@ -600,6 +605,7 @@ impl Registry {
                 symbols,
                 consumers: KVec::new(),
                 loader_linked: KVec::new(),
+                pinned_by: KVec::new(),
                 version,
                 swappable: decl::modinfo_values(modinfo, decl::SWAPPABLE_KEY).any(|v| v == b"yes"),
                 retired_to: None,
@@ -689,6 +695,8 @@ impl Registry {
             return Ok(());
         };
         let mut owners = KVec::new();
+        // Owners it is bound to directly, bypassing their slots.
+        let mut pinning = KVec::new();
         let mut through_slot = false;
         for (address, symbol) in plan.bindings() {
             let symbol = symbol.to_bytes();
@@ -698,12 +706,18 @@ impl Registry {
                     let slot = self.slots.get(index).and_then(|s| s.as_ref());
                     slot.filter(|s| is(&s.original, symbol)).map(|s| s.owner)
                 }
-                None => self
-                    .interposers
-                    .iter()
-                    .filter(|i| i.generation != 0)
-                    .find(|i| i.symbols.iter().any(|s| s.address == address && is(&s.original, symbol)))
-                    .map(|i| i.module),
+                None => {
+                    let owner = self
+                        .interposers
+                        .iter()
+                        .filter(|i| i.generation != 0)
+                        .find(|i| i.symbols.iter().any(|s| s.address == address && is(&s.original, symbol)))
+                        .map(|i| i.module);
+                    if let Some(owner) = owner.filter(|o| !pinning.contains(o)) {
+                        pinning.push(owner, GFP_KERNEL)?;
+                    }
+                    owner
+                }
             };
             let serving = owner.and_then(|o| self.live(&o)).filter(|i| i.binds());
             let Some(owner) = serving.map(|i| i.module) else {
@@ -742,6 +756,9 @@ impl Registry {
                 i.consumers.push(*name, GFP_KERNEL)?;
                 if !own {
                     i.loader_linked.push(*name, GFP_KERNEL)?;
+                }
+                if i.swappable && pinning.contains(owner) {
+                    i.pinned_by.push(*name, GFP_KERNEL)?;
                 }
             }
         }
@@ -859,6 +876,17 @@ impl Registry {
             if let Some(to) = i.retired_to.filter(|to| to != other || name == old) {
                 return Err(refuse(&fmt!("{} was swapped for {} already", name.as_str(), to.as_str()), EINVAL));
             }
+        }
+        if let Some(c) = from.pinned_by.first() {
+            return Err(refuse(
+                &fmt!(
+                    "{} takes the address of a function {} redefines and is bound to it directly: its pointers cannot follow a swap (unload {} first)",
+                    c.as_str(),
+                    old.as_str(),
+                    c.as_str()
+                ),
+                EINVAL,
+            ));
         }
         // Every consumer must be live, so that it can be linked to `new`: not
         // coming, nor unloading. (One still loading, before its coming, is
@@ -981,7 +1009,22 @@ impl Registry {
                 interposer.module.as_str(),
                 text(&redefined.replacement)
             );
-            let address = redefined.slot.map_or(redefined.address, sys::slots::address);
+            // A swap slot is a direct jump, no valid target of an indirect
+            // call (no ENDBR, no kCFI type): a consumer that may call the
+            // function through a pointer gets the replacement itself.
+            let through_slot = redefined.slot.filter(|_| !image.takes_address(symbol.index));
+            if redefined.slot.is_some() && through_slot.is_none() {
+                pr_info!(
+                    "{}: takes the address of {}: bound to {}'s {} itself, not to its swap slot; {} cannot be swapped while {} is loaded\n",
+                    consumer.as_str(),
+                    text(&redefined.original),
+                    interposer.module.as_str(),
+                    text(&redefined.replacement),
+                    interposer.module.as_str(),
+                    consumer.as_str()
+                );
+            }
+            let address = through_slot.map_or(redefined.address, sys::slots::address);
             bindings.push(
                 Binding::new(symbol.index, address, cstr(&redefined.original)),
                 GFP_KERNEL,

@@ -92,6 +92,45 @@ int preload_image_symbol(const struct preload_image *image, unsigned int index,
 }
 
 /*
+ * Whether @image refers to its undefined symbol @index other than as the
+ * target of a direct call or jump: then it takes the symbol's address (a
+ * function pointer, or data pointing at the function), and may call it
+ * through a pointer. Only relocations of sections that are loaded count.
+ * A call or jump is an R_X86_64_PLT32 relocation, or an R_X86_64_PC32 one
+ * right after a call (0xe8) or jmp (0xe9) opcode (older assemblers).
+ */
+bool preload_image_takes_address(const struct preload_image *image, unsigned int index)
+{
+	unsigned int i;
+
+	for (i = 1; i < image->hdr->e_shnum; i++) {
+		const Elf_Shdr *rel = &image->sechdrs[i], *target;
+		const Elf_Rela *r;
+		size_t n;
+
+		if (rel->sh_type != SHT_RELA || rel->sh_info >= image->hdr->e_shnum)
+			continue;
+		target = &image->sechdrs[rel->sh_info];
+		if (!(target->sh_flags & SHF_ALLOC))
+			continue;
+		r = (const Elf_Rela *)rel->sh_addr;
+		for (n = 0; n < rel->sh_size / sizeof(*r); n++) {
+			unsigned int type = ELF64_R_TYPE(r[n].r_info);
+			const u8 *at = (const u8 *)target->sh_addr + r[n].r_offset;
+
+			if (ELF64_R_SYM(r[n].r_info) != index || type == R_X86_64_PLT32)
+				continue;
+			if (type == R_X86_64_PC32 && target->sh_type != SHT_NOBITS &&
+			    r[n].r_offset >= 1 && r[n].r_offset <= target->sh_size &&
+			    (at[-1] == 0xe8 || at[-1] == 0xe9))
+				continue;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
  * The planned bindings of one loading module. The loader hands
  * preload_rust_before_bind() a temporary struct module, and the final one
  * only exists after; so a plan belongs to the loading task (which loads one

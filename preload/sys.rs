@@ -58,6 +58,7 @@ mod glue {
             name: *mut *const c_char,
             undefined: *mut bool,
         ) -> c_int;
+        pub(super) fn preload_image_takes_address(image: *const c_void, index: u32) -> bool;
         pub(super) fn preload_plan_set(
             module: *const c_char,
             bindings: *const super::Binding<'_>,
@@ -403,6 +404,15 @@ impl LoadingImage {
         // image (the loader checked that each section lies in it), which
         // outlives `self`.
         unsafe { core::slice::from_raw_parts(data.cast(), len) }
+    }
+
+    /// Whether the image takes the address of its undefined symbol `index`
+    /// (any reference but a direct call or jump): it may call it through a
+    /// pointer.
+    pub(crate) fn takes_address(&self, index: u32) -> bool {
+        // SAFETY: By the type invariant the image is valid; the glue checks
+        // every section and relocation it reads against the image's bounds.
+        unsafe { glue::preload_image_takes_address(self.0, index) }
     }
 
     /// The symbols, from index 1 (index 0 is the null symbol).

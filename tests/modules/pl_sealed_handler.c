@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Deliberately wrong, for scripts/check-ibt-seal: preload calls
- * preload_start() through a pointer, but nothing here takes its address, so
- * on an IBT kernel objtool lists it in .ibt_endbr_seal and the loader NOPs
- * its ENDBR. tests/run proves the check names it (and it is never loaded).
+ * Deliberately wrong: preload calls preload_start() through a pointer, but
+ * nothing here takes its address (no PRELOAD_HANDLER()), so on an IBT
+ * kernel objtool lists it in .ibt_endbr_seal and the loader NOPs its ENDBR.
+ * tests/run proves that scripts/check-ibt-seal names it, and the guest case
+ * interposer-sealed-handler that preload refuses it at its load.
  */
 #include <linux/module.h>
 
@@ -16,9 +17,6 @@ static long sealed_step(long x)
 }
 
 PRELOAD_INTERPOSE(sample_lib_step, sealed_step);
-
-/* The prototype preload_interpose.h may declare too (no -Wmissing-prototypes). */
-int preload_start(void);
 
 int preload_start(void)
 {
