@@ -116,9 +116,11 @@ fn function(btf: &Btf<'_>, name: &[u8]) -> Option<TextBuf> {
 /// The rendered type of the function `name`: of a module in `deps` (the
 /// modules the interposer depends on), else of `vmlinux`.
 fn original(vmlinux: &Btf<'_>, deps: &[u8], name: &[u8]) -> Option<TextBuf> {
-    for dep in deps.split(|&b| b == b',').filter(|d| !d.is_empty()) {
+    // Only module names make a path under /sys/kernel/btf.
+    let names = deps.split(|&b| b == b',').filter_map(|d| Name::new(d).ok());
+    for dep in names {
         let mut path = TextBuf(KVec::new());
-        write!(path, "{SYS_BTF}{}\0", text(dep)).ok()?;
+        write!(path, "{SYS_BTF}{}\0", dep.as_str()).ok()?;
         let Ok(file) = CStr::from_bytes_with_nul(&path.0)
             .map_err(|_| ENOENT)
             .and_then(read)
@@ -165,8 +167,9 @@ fn note(list: &mut TextBuf, role: &str, name: &[u8]) -> Result {
     write!(list, "{comma}{role} {}", text(name)).map_err(|_| ENOMEM)
 }
 
-fn read(path: &CStr) -> Result<FileContents> {
-    FileContents::read(path, BTF_MAX)
+/// Reads a BTF file of `/sys/kernel/btf`, as the initial namespace sees it.
+pub(crate) fn read(path: &CStr) -> Result<FileContents> {
+    FileContents::read_initial(path, BTF_MAX)
 }
 
 /// `data` parsed on `base`, with an index of its types in `index`.
@@ -184,7 +187,7 @@ fn indexed<'a>(
 }
 
 /// Why BTF could not be used.
-enum Unreadable {
+pub(crate) enum Unreadable {
     Btf(btf::Error),
     NoMemory,
 }

@@ -32,6 +32,7 @@ void preload_hooks_unregister(void);
 
 /* module_glue.c */
 int preload_find_kernel_data(void);
+const char *preload_kernel_release(void);
 int preload_module_state(const char *name);
 int preload_run_modprobe(const char *name);
 bool preload_spawned_by_kernel(void);
@@ -76,7 +77,7 @@ int preload_proc_create(const void *ctx);
 void preload_proc_remove(void);
 const char *preload_config_path(bool *chosen);
 void preload_modules_dep_path(char *buf, size_t len);
-ssize_t preload_read_file(const char *path, void **buf, size_t max);
+ssize_t preload_read_file(const char *path, void **buf, size_t max, bool initial_root);
 void preload_free_file(void *buf);
 bool preload_log_refusal(void);
 

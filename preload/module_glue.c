@@ -14,15 +14,30 @@
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/utsname.h>
 
 #include "glue.h"
 
-/* Mirrors struct module_use in kernel/module/internal.h (7.3). */
+/*
+ * Mirrors struct module_use in kernel/module/internal.h (7.3), which
+ * internals.rs checks against the running kernel's BTF: the layout below.
+ */
 struct preload_module_use {
 	struct list_head source_list;
 	struct list_head target_list;
 	struct module *source, *target;
 };
+static_assert(offsetof(struct preload_module_use, source_list) == 0);
+static_assert(offsetof(struct preload_module_use, target_list) == 16);
+static_assert(offsetof(struct preload_module_use, source) == 32);
+static_assert(offsetof(struct preload_module_use, target) == 40);
+static_assert(sizeof(struct preload_module_use) == 48);
+
+/* The running kernel's release, as uname -r prints it. */
+const char *preload_kernel_release(void)
+{
+	return init_utsname()->release;
+}
 
 /* What preload_module_state() reports; negative values are errnos. */
 enum { PRELOAD_LIVE, PRELOAD_LOADING, PRELOAD_GOING, PRELOAD_BUILTIN };

@@ -15,7 +15,7 @@ const MODULES_DEP_MAX: usize = 64 << 20;
 /// A missing or unreadable `modules.dep` finds nothing.
 pub(crate) fn needs_any(dep: &Name, waiting: &[Name]) -> Option<Name> {
     let path = sys::modules_dep_path()?;
-    let file = FileContents::read(path.as_cstr(), MODULES_DEP_MAX).ok()?;
+    let file = FileContents::read_initial(path.as_cstr(), MODULES_DEP_MAX).ok()?;
     for line in file.bytes().split(|&b| b == b'\n') {
         let Some(colon) = line.iter().position(|&b| b == b':') else {
             continue;

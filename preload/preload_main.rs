@@ -15,6 +15,7 @@ mod btf_check;
 mod config;
 #[path = "deps/src/deps.rs"]
 pub mod deps;
+mod internals;
 mod interpose;
 mod lifecycle;
 #[path = "deps/src/lifecycle.rs"]
@@ -86,6 +87,7 @@ struct Preload {
 
 impl kernel::Module for Preload {
     fn init(_module: &'static ThisModule) -> Result<Self> {
+        internals::check()?;
         let state = KBox::pin_init(State::new(), GFP_KERNEL)?;
         config::load(&state)?;
         sys::find_kernel_data().inspect_err(|_| {

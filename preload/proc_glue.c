@@ -8,9 +8,12 @@
 #include <linux/capability.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/fs_struct.h>
+#include <linux/init_task.h>
 #include <linux/module.h>
 #include <linux/proc_fs.h>
 #include <linux/ratelimit.h>
+#include <linux/sched/task.h>
 #include <linux/seq_file.h>
 #include <linux/uaccess.h>
 #include <linux/utsname.h>
@@ -153,27 +156,40 @@ const char *preload_config_path(bool *chosen)
 	return config ?: "/etc/preload.conf";
 }
 
-/* The modules.dep that modprobe reads on this kernel, as modprobe runs in the
- * initial namespaces. */
+/* The modules.dep that modprobe reads on this kernel (modprobe runs in the
+ * initial namespaces: read it with initial_root). */
 void preload_modules_dep_path(char *buf, size_t len)
 {
 	snprintf(buf, len, "/lib/modules/%s/modules.dep", init_utsname()->release);
 }
 
 /*
- * Reads a whole regular file (an empty one too) into a new vmalloc buffer.
- * These are plain reads of configuration: kernel_read_file() is for what the
- * kernel will run or trust (modules, firmware, policy), and its LSM hook has
- * no purpose for a config file (IPE warns on READING_UNKNOWN).
+ * Reads a whole regular file (an empty one too) into a new vmalloc buffer;
+ * with @initial_root, @path is looked up from the initial task's root (its
+ * mount namespace), where modprobe runs, not from the caller's, which may
+ * be a container's. These are plain reads of configuration:
+ * kernel_read_file() is for what the kernel will run or trust (modules,
+ * firmware, policy), and its LSM hook has no purpose for a config file (IPE
+ * warns on READING_UNKNOWN).
  */
-ssize_t preload_read_file(const char *path, void **buf, size_t max)
+ssize_t preload_read_file(const char *path, void **buf, size_t max, bool initial_root)
 {
 	struct file *file;
 	loff_t size, pos = 0;
 	ssize_t ret;
 
 	*buf = NULL;
-	file = filp_open(path, O_RDONLY, 0);
+	if (initial_root) {
+		struct path root;
+
+		task_lock(&init_task);
+		get_fs_root(init_task.fs, &root);
+		task_unlock(&init_task);
+		file = file_open_root(&root, path, O_RDONLY, 0);
+		path_put(&root);
+	} else {
+		file = filp_open(path, O_RDONLY, 0);
+	}
 	if (IS_ERR(file))
 		return PTR_ERR(file);
 	size = i_size_read(file_inode(file));

@@ -20,6 +20,7 @@ mod glue {
         pub(super) fn preload_hooks_register(ctx: *const c_void) -> c_int;
         pub(super) fn preload_hooks_unregister();
         pub(super) fn preload_find_kernel_data() -> c_int;
+        pub(super) fn preload_kernel_release() -> *const c_char;
         pub(super) fn preload_module_state(name: *const c_char) -> c_int;
         pub(super) fn preload_run_modprobe(name: *const c_char) -> c_int;
         pub(super) fn preload_spawned_by_kernel() -> bool;
@@ -43,6 +44,7 @@ mod glue {
             path: *const c_char,
             buf: *mut *mut c_void,
             max: usize,
+            initial_root: bool,
         ) -> isize;
         pub(super) fn preload_free_file(buf: *mut c_void);
         pub(super) fn preload_log_refusal() -> bool;
@@ -214,6 +216,13 @@ pub(crate) fn log_refusal() -> bool {
 pub(crate) fn find_kernel_data() -> Result {
     // SAFETY: The glue function has no preconditions.
     to_result(unsafe { glue::preload_find_kernel_data() }).map(|_| ())
+}
+
+/// The running kernel's release, as `uname -r` prints it.
+pub(crate) fn kernel_release() -> &'static CStr {
+    // SAFETY: The glue returns the kernel's NUL-terminated release string,
+    // which never goes away.
+    unsafe { CStr::from_char_ptr(glue::preload_kernel_release().cast()) }
 }
 
 /// Removes the link from the live module `consumer` to `dep` that
@@ -553,9 +562,21 @@ pub(crate) struct FileContents {
 impl FileContents {
     /// Reads the file at `path`, refusing files larger than `max` bytes.
     pub(crate) fn read(path: &CStr, max: usize) -> Result<Self> {
+        Self::read_from(path, max, false)
+    }
+
+    /// Reads the file at `path` as the initial mount namespace sees it,
+    /// where modprobe runs (`modules.dep`, `/sys/kernel/btf`).
+    pub(crate) fn read_initial(path: &CStr, max: usize) -> Result<Self> {
+        Self::read_from(path, max, true)
+    }
+
+    fn read_from(path: &CStr, max: usize, initial_root: bool) -> Result<Self> {
         let mut buf = core::ptr::null_mut();
         // SAFETY: `path` is NUL-terminated; `buf` is a valid out-pointer.
-        let len = unsafe { glue::preload_read_file(path.as_char_ptr().cast(), &mut buf, max) };
+        let len = unsafe {
+            glue::preload_read_file(path.as_char_ptr().cast(), &mut buf, max, initial_root)
+        };
         if len < 0 {
             return Err(Error::from_errno(len as c_int));
         }

@@ -366,6 +366,19 @@ impl<'a> Btf<'a> {
         self.find(name).map(|id| self.type_of_id(id))
     }
 
+    /// The layout of the struct called `name` (the first with members, in
+    /// this blob or else its base), which prints as `struct NAME (SIZE
+    /// bytes): TYPE MEMBER @OFFSET, ...`; `None` if this BTF has none.
+    pub fn struct_layout(&self, name: &str) -> Option<StructLayout<'_, 'a>> {
+        let found = self
+            .own_types()
+            .find(|(_, t)| t.kind == STRUCT && t.vlen > 0 && self.name(t.name_off) == Some(name));
+        match found {
+            Some((id, _)) => Some(StructLayout { btf: self, id }),
+            None => self.base?.struct_layout(name).map(|l| StructLayout { btf: self, id: l.id }),
+        }
+    }
+
     /// Writes type `id`: typedefs, structs, unions and enums by name,
     /// qualifiers and pointers around what they qualify or point to.
     fn render(&self, id: u32, depth: usize, out: &mut dyn fmt::Write) -> fmt::Result {
@@ -448,6 +461,34 @@ impl<'a> Btf<'a> {
             }
         }
         out.write_str(")")
+    }
+}
+
+/// A struct's members, their types and byte offsets (see
+/// [`Btf::struct_layout`]); bitfields print as `@BYTE+BITS`.
+pub struct StructLayout<'b, 'a> {
+    btf: &'b Btf<'a>,
+    id: u32,
+}
+
+impl fmt::Display for StructLayout<'_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Some(t) = self.btf.get(self.id) else {
+            return f.write_str("?");
+        };
+        write!(f, "struct {} ({} bytes):", self.btf.name(t.name_off).unwrap_or("?"), t.size_or_type)?;
+        for (i, member) in t.body.chunks_exact(12).enumerate() {
+            let word = |at| u32_at(member, at).unwrap_or(0);
+            // With kind_flag, the offset's top 8 bits are a bitfield's size.
+            let bits = if t.kind_flag { word(8) & 0xff_ffff } else { word(8) };
+            f.write_str(if i == 0 { " " } else { ", " })?;
+            self.btf.render(word(4), 0, f)?;
+            write!(f, " {} @{}", self.btf.name(word(0)).unwrap_or("<anon>"), bits / 8)?;
+            if bits % 8 != 0 {
+                write!(f, "+{}", bits % 8)?;
+            }
+        }
+        Ok(())
     }
 }
 

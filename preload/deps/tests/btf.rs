@@ -187,3 +187,44 @@ fn self_referencing_types_stop() {
     let btf = Btf::parse(&data, None).unwrap();
     assert!(type_of(&btf, "loop").unwrap().contains('?'));
 }
+
+#[test]
+fn a_struct_layout_prints_members_types_and_offsets() {
+    let mut b = Builder::new();
+    let module = b.structure("module", 1024);
+    let pmodule = b.ptr(module);
+    let list_head = b.structure("list_head", 16);
+    let uint = b.int("unsigned int", 4);
+    b.structure_of(
+        "module_use",
+        48,
+        &[
+            ("source_list", list_head, 0),
+            ("target_list", list_head, 128),
+            ("source", pmodule, 256),
+            ("target", pmodule, 320),
+        ],
+    );
+    b.structure_of("flags", 4, &[("low", uint, 0), ("high", uint, 3)]);
+    let data = b.finish();
+    let btf = Btf::parse(&data, None).unwrap();
+    assert_eq!(
+        btf.struct_layout("module_use").unwrap().to_string(),
+        "struct module_use (48 bytes): struct list_head source_list @0, struct list_head target_list @16, \
+         struct module * source @32, struct module * target @40"
+    );
+    assert_eq!(
+        btf.struct_layout("flags").unwrap().to_string(),
+        "struct flags (4 bytes): unsigned int low @0, unsigned int high @0+3"
+    );
+    assert!(btf.struct_layout("list_head").is_none(), "a struct without members has no layout");
+    assert!(btf.struct_layout("nothing").is_none());
+    // Found through split BTF, in its base.
+    let (next_id, strings) = b.sizes();
+    let split = Builder::split(next_id, strings).finish();
+    let on_top = Btf::parse(&split, Some(&btf)).unwrap();
+    assert_eq!(
+        on_top.struct_layout("module_use").unwrap().to_string(),
+        btf.struct_layout("module_use").unwrap().to_string()
+    );
+}

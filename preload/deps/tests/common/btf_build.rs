@@ -66,6 +66,14 @@ impl Builder {
     pub fn structure(&mut self, name: &str, size: u32) -> u32 {
         self.add(name, 4, 0, false, size, &[])
     }
+    /// A struct with `members`: (name, type, bit offset).
+    pub fn structure_of(&mut self, name: &str, size: u32, members: &[(&str, u32, u32)]) -> u32 {
+        let mut extra = Vec::new();
+        for (member, of, bits) in members {
+            extra.extend([self.string(member), *of, *bits]);
+        }
+        self.add(name, 4, members.len() as u32, false, size, &extra)
+    }
     pub fn fwd_union(&mut self, name: &str) -> u32 {
         self.add(name, 7, 0, true, 0, &[])
     }
