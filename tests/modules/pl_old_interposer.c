@@ -3,8 +3,9 @@
  * An old version (0.9) of a swappable interposer of sample_lib_compute
  * (the original's result plus 500), to swap away from: its quiesce handler
  * sleeps quiesce_ms milliseconds (0 by default), so that a test can act
- * while a swap from it is under way; and it exports pl_old_value(), so that
- * a consumer can use it like any module, besides being bound to it.
+ * while a swap from it is under way; its start handler fails with -EIO
+ * while fail_start is set; and it exports pl_old_value(), so that a
+ * consumer can use it like any module, besides being bound to it.
  */
 #include <linux/delay.h>
 #include <linux/module.h>
@@ -17,12 +18,22 @@ static unsigned int quiesce_ms;
 module_param(quiesce_ms, uint, 0644);
 MODULE_PARM_DESC(quiesce_ms, "how long the quiesce handler sleeps");
 
+static bool fail_start;
+module_param(fail_start, bool, 0644);
+MODULE_PARM_DESC(fail_start, "whether the start handler fails");
+
 PRELOAD_IN_FLIGHT_COUNTER();
 
 static int old_compute(int x)
 {
 	return PRELOAD_COUNTED_CALL(int, sample_lib_compute(x) + 500);
 }
+
+int preload_start(void)
+{
+	return fail_start ? -EIO : 0;
+}
+PRELOAD_HANDLER(preload_start);
 
 int preload_quiesce(void)
 {
