@@ -9,11 +9,9 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/fs_struct.h>
-#include <linux/init_task.h>
 #include <linux/module.h>
 #include <linux/proc_fs.h>
 #include <linux/ratelimit.h>
-#include <linux/sched/task.h>
 #include <linux/seq_file.h>
 #include <linux/uaccess.h>
 #include <linux/utsname.h>
@@ -165,9 +163,9 @@ void preload_modules_dep_path(char *buf, size_t len)
 
 /*
  * Reads a whole regular file (an empty one too) into a new vmalloc buffer;
- * with @initial_root, @path is looked up from the initial task's root (its
- * mount namespace), where modprobe runs, not from the caller's, which may
- * be a container's. These are plain reads of configuration:
+ * with @initial_root, @path is looked up from init's root (the initial mount
+ * namespace), where modprobe runs, not from the caller's, which may be a
+ * container's. These are plain reads of configuration:
  * kernel_read_file() is for what the kernel will run or trust (modules,
  * firmware, policy), and its LSM hook has no purpose for a config file (IPE
  * warns on READING_UNKNOWN).
@@ -182,9 +180,8 @@ ssize_t preload_read_file(const char *path, void **buf, size_t max, bool initial
 	if (initial_root) {
 		struct path root;
 
-		task_lock(&init_task);
-		get_fs_root(init_task.fs, &root);
-		task_unlock(&init_task);
+		/* The root of init (pid 1); init_task's is an empty nullfs in 7.3. */
+		get_fs_root(userspace_init_fs, &root);
 		file = file_open_root(&root, path, O_RDONLY, 0);
 		path_put(&root);
 	} else {
