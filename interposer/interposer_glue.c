@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The interposer's _printk() replacement and its declaration: C because
- * Rust cannot define a variadic function; and its per-CPU counters (calls in
- * flight, calls answered), because 7.3's Rust has no per-CPU API. The other
+ * Rust cannot define a variadic function; and its per-CPU count of the
+ * calls it answered, because 7.3's Rust has no per-CPU API. The other
  * replacements are Rust, declared with preload_interpose! (sys.rs).
  */
 #include <linux/module.h>
@@ -34,19 +34,17 @@ static int tagged_printk(const char *fmt, va_list *args)
 	return _printk(INTERPOSER_TAG "%pV", &vaf);
 }
 
-/* The replacement, counted while it runs (see preload_interpose.h). */
+/* The replacement. */
 static __printf(1, 2) int interposer_printk(const char *fmt, ...)
 {
 	va_list args;
 	int ret;
 
 	va_start(args, fmt);
-	ret = PRELOAD_COUNTED_CALL(int, tagged_printk(fmt, &args));
+	ret = tagged_printk(fmt, &args);
 	va_end(args);
 	return ret;
 }
-
-PRELOAD_IN_FLIGHT_COUNTER();
 
 /*
  * The sample's state (sample_state.rs): the calls its replacements of

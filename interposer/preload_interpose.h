@@ -24,15 +24,10 @@
  * to let preload move its consumers to another swappable interposer that
  * redefines the same symbols (a new version of it, see /proc/preload/swap):
  * its consumers then call it through a trampoline, one direct jump more.
- * Its MODULE_VERSION() is what a swap compares. A swappable interposer must
- * count the calls inside its replacements, so that preload can tell when
- * none is left after a swap: it declares
- *
- *	PRELOAD_IN_FLIGHT_COUNTER();
- *
- * once (in C: per-CPU counters, which 7.3's Rust has no API for), and each
- * replacement counts itself: PRELOAD_COUNTED_CALL(type, expression) in C,
- * and preload_interpose! (preload_interpose.rs) does it for Rust ones.
+ * Its MODULE_VERSION() is what a swap compares. After a swap, preload tells
+ * when no call is left in the old version by checking every task's stack
+ * (and each CPU's interrupt context) for addresses in its code, so the
+ * replacements need nothing special: they are plain functions.
  *
  * Lifecycle handlers (see the README's "The interposer lifecycle") are
  * functions defined under fixed names with the types below, each declared
@@ -61,7 +56,6 @@
 #include <linux/build_bug.h>
 #include <linux/compiler.h>
 #include <linux/module.h>
-#include <linux/percpu.h>
 
 #define PRELOAD_INTERPOSE(original, replacement)				\
 	static_assert(__same_type(&(original), &(replacement)),		\
@@ -75,51 +69,13 @@
 typedef int preload_handler_fn(void);
 typedef ssize_t preload_export_fn(u8 *buf, size_t len);
 typedef int preload_import_fn(const u8 *buf, size_t len);
-typedef long preload_in_flight_fn(void);
 
 preload_handler_fn preload_start, preload_quiesce;
 preload_export_fn preload_state_export;
 preload_import_fn preload_state_import;
-preload_in_flight_fn preload_in_flight;
 
 #define PRELOAD_HANDLER(name)							\
 	static const void *const __preload_handler_##name __used = &(name)
-
-/*
- * Per-CPU counts of calls in flight: a call counts +1 on the CPU it enters
- * on and -1 on the one it returns on, so only the sum means anything. Once
- * no call can enter any more (preload waits for an RCU-tasks grace period
- * after it retargets the slots), each CPU's count can only go down, so a
- * sum read CPU by CPU is never less than the calls still in flight: when it
- * reads 0, none is.
- */
-#define PRELOAD_IN_FLIGHT_COUNTER()						\
-	static DEFINE_PER_CPU(long, preload_in_flight_count);			\
-	void preload_call_enter(void)						\
-	{									\
-		this_cpu_inc(preload_in_flight_count);				\
-	}									\
-	void preload_call_exit(void)						\
-	{									\
-		this_cpu_dec(preload_in_flight_count);				\
-	}									\
-	long preload_in_flight(void)						\
-	{									\
-		long sum = 0;							\
-		int cpu;							\
-										\
-		for_each_possible_cpu(cpu)					\
-			sum += per_cpu(preload_in_flight_count, cpu);		\
-		return sum;							\
-	}									\
-	PRELOAD_HANDLER(preload_in_flight)
-
-void preload_call_enter(void);
-void preload_call_exit(void);
-
-/* Evaluates @call (an expression of @type) counted as a call in flight. */
-#define PRELOAD_COUNTED_CALL(type, call)				\
-	({ type __ret; preload_call_enter(); __ret = (call); preload_call_exit(); __ret; })
 
 #define PRELOAD_INTERPOSABLE(symbol) MODULE_INFO(interposable, #symbol)
 

@@ -19,10 +19,12 @@
 //! original's (checked at compile time). The macro makes the module import
 //! the original (so the kernel refuses an interposer whose original nobody
 //! exports or that it may not use, and the interposer holds a reference on
-//! its owner), emits the `interpose=original:replacement` tag, and counts
-//! each call while it runs (`preload_in_flight()`), so that preload can tell
-//! when no call is left in the module after a swap. The original's declaration and the
-//! pointer type are foreign-function matters: they belong in `sys.rs`.
+//! its owner) and emits the `interpose=original:replacement` tag. The entry
+//! point is a plain function that calls the body and nothing else: after a
+//! swap, preload tells when no call is left in the module by checking every
+//! task's stack (and each CPU's interrupt context) for addresses in its
+//! code, so a replacement needs nothing special. The original's declaration
+//! and the pointer type are foreign-function matters: they belong in `sys.rs`.
 //! Rust cannot see the C declaration, so what is checked is the signature
 //! written there; preload compares BTF types where the kernel has them.
 
@@ -77,39 +79,11 @@ macro_rules! preload_interpose {
 
         #[no_mangle]
         extern "C" fn $replacement($($arg: $type),*) -> $ret {
-            let _counted = $crate::preload_interpose::Call::enter();
             $body($($arg),*)
         }
     };
 }
 pub(crate) use preload_interpose;
-
-/// One call inside a replacement, counted from its first instruction that
-/// can sleep to its return, in the module's per-CPU counts of calls in
-/// flight (`PRELOAD_IN_FLIGHT_COUNTER()` in its C part, which also defines
-/// `preload_in_flight()`, the sum preload reads before it retires the module
-/// after a swap).
-pub(crate) struct Call(());
-
-extern "C" {
-    fn preload_call_enter();
-    fn preload_call_exit();
-}
-
-impl Call {
-    pub(crate) fn enter() -> Call {
-        // SAFETY: Increments this CPU's count; no precondition.
-        unsafe { preload_call_enter() };
-        Call(())
-    }
-}
-
-impl Drop for Call {
-    fn drop(&mut self) {
-        // SAFETY: Decrements this CPU's count; no precondition.
-        unsafe { preload_call_exit() };
-    }
-}
 
 /// Declares the module's lifecycle handlers, each optional, which preload
 /// calls after checking the transition (see its `lifecycle.rs`):

@@ -5,8 +5,9 @@
 # and forth SWAPS times; the quiesced one is started again between swaps.
 # Each swap's latency is the time preload logs for it ("swap A -> B done in
 # N us"): from the write to /proc/preload/swap to the old version quiesced
-# (two RCU-tasks grace periods and the calls in flight), its state handed
-# over and its links dropped, when the write returns.
+# (no task's stack and no CPU's interrupt context holds an address in its
+# code any more), its state handed over and its links dropped, when the
+# write returns.
 MODDIR=/lib/modules/$(uname -r)/extra
 SWAPS=${SWAPS:-100}
 

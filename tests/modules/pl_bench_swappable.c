@@ -1,26 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * A swappable interposer for the call benchmark: pl_bench_interposer's two
- * replacements, each counted as a call in flight (what a swappable
- * interposer must do, PRELOAD_COUNTED_CALL()) and reached through a swap
- * slot. Unlike the sample it keeps no state of its own, so its consumers'
- * calls cost what swappability costs: the slot's jump and the count.
+ * replacements, the same plain functions, reached through a swap slot.
+ * Unlike the sample it keeps no state of its own, so its consumers' calls
+ * cost what swappability costs: the slot's jump.
  */
 #include <linux/module.h>
 
 #include "preload_interpose.h"
 #include "sample_lib.h"
 
-PRELOAD_IN_FLIGHT_COUNTER();
-
 static long bench_step(long x)
 {
-	return PRELOAD_COUNTED_CALL(long, x + 100);
+	return x + 100;
 }
 
 static int bench_compute(int x)
 {
-	return PRELOAD_COUNTED_CALL(int, sample_lib_compute(x) + 1000);
+	return sample_lib_compute(x) + 1000;
 }
 
 PRELOAD_INTERPOSE(sample_lib_step, bench_step);

@@ -22,11 +22,9 @@ static bool fail_start;
 module_param(fail_start, bool, 0644);
 MODULE_PARM_DESC(fail_start, "whether the start handler fails");
 
-PRELOAD_IN_FLIGHT_COUNTER();
-
 static int old_compute(int x)
 {
-	return PRELOAD_COUNTED_CALL(int, sample_lib_compute(x) + 500);
+	return sample_lib_compute(x) + 500;
 }
 
 int preload_start(void)

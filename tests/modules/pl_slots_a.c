@@ -14,12 +14,10 @@
 #define SLOTS_ADD 1000
 #endif
 
-PRELOAD_IN_FLIGHT_COUNTER();
-
 #define SLOT_FN_REDEFINE(n)						\
 	static long replacement_fn##n(long x)				\
 	{								\
-		return PRELOAD_COUNTED_CALL(long, pl_slot_fn##n(x) + SLOTS_ADD); \
+		return pl_slot_fn##n(x) + SLOTS_ADD;			\
 	}								\
 	PRELOAD_INTERPOSE(pl_slot_fn##n, replacement_fn##n);
 SLOT_FNS(SLOT_FN_REDEFINE)
