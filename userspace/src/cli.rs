@@ -179,7 +179,7 @@ pub enum Command {
         /// The interposer.
         module: String,
     },
-    /// Quiesce the started interposer MODULE: wait for its calls in flight,
+    /// Quiesce the started interposer MODULE: wait until no call runs in it,
     /// then call its quiesce handler.
     ///
     /// Refused while it serves consumers (swap them to another interposer

@@ -176,7 +176,7 @@ fn why(
             _ => format!("{name} served consumers when asked; try again"),
         },
         (Request::Quiesce, Some(EINTR)) => format!(
-            "interrupted while calls were in flight; {name} stays quiescing (run {again} again)"
+            "interrupted while calls were still running; {name} stays quiescing (run {again} again)"
         ),
         _ => match found {
             Some(i) if i.handlers.iter().any(|h| h == request.word()) => format!(
@@ -309,7 +309,7 @@ mod tests {
         );
         assert_eq!(
             why("halfway", EINTR),
-            "interrupted while calls were in flight; halfway stays quiescing (run quiesce again)"
+            "interrupted while calls were still running; halfway stays quiescing (run quiesce again)"
         );
         assert_eq!(
             why("running", 5),

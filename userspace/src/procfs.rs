@@ -244,7 +244,7 @@ pub fn parse_interposers(text: &str) -> Result<Vec<Interposer>, (usize, String)>
 pub mod errno {
     /// Not a loaded interposer.
     pub const ENOENT: i32 = 2;
-    /// Interrupted while waiting for calls in flight.
+    /// Interrupted while waiting for calls still running to return.
     pub const EINTR: i32 = 4;
     /// Still serves consumers, or one is loading or unloading: try again.
     pub const EBUSY: i32 = 16;

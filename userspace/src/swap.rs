@@ -27,7 +27,7 @@ pub fn run(ctx: &Context, old: &str, new: &str, force: bool) -> Result<Exit, Err
             Some(EINTR) => Error::new(
                 Exit::Kernel,
                 format!(
-                    "swap {old} -> {new}: interrupted while calls were in flight in {old}; \
+                    "swap {old} -> {new}: interrupted while calls were still running in {old}; \
                      {new} serves its consumers, {old} stays quiescing \
                      (preloadctl quiesce {old} finishes it)"
                 ),
