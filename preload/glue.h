@@ -41,12 +41,15 @@ int preload_link_live(const char *consumer, const char *dep);
 int preload_unlink_live(const char *consumer, const char *dep);
 bool preload_module_hold(const char *name);
 void preload_module_release(const char *name);
+bool preload_module_text(const char *name, unsigned long *start, unsigned long *end);
 
 /* lifecycle_glue.c */
 int preload_call_handler(unsigned long handler);
 ssize_t preload_call_export(unsigned long handler, u8 *buf, size_t len);
 int preload_call_import(unsigned long handler, const u8 *buf, size_t len);
-int preload_wait_quiescent(unsigned long in_flight);
+
+/* quiesce_glue.c */
+int preload_wait_quiescent(const char *name, unsigned int timeout_ms, char *buf, size_t len);
 
 /* interpose_glue.c */
 bool preload_strict_interpose(void);

@@ -158,8 +158,9 @@ impl Interposers {
     /// slot of `old` is pointed at `new`'s replacement, and once no call is
     /// left in `old` its state goes to `new` and its consumers' links to it
     /// are dropped, so it may unload. Both must be started. A version of
-    /// `new` that is not newer than `old`'s needs `force`.
-    pub(crate) fn swap(&self, old: &Name, new: &Name, force: bool) -> Result {
+    /// `new` that is not newer than `old`'s needs `force`. The wait for `old`
+    /// stops after `timeout_ms` (0: no limit), leaving it quiescing.
+    pub(crate) fn swap(&self, old: &Name, new: &Name, force: bool, timeout_ms: u32) -> Result {
         let started = Instant::<Monotonic>::now();
         let quiesce = {
             let registry = self.registry.lock();
@@ -189,13 +190,22 @@ impl Interposers {
             })?;
         }
         self.move_consumers(old, new, force)?;
-        self.complete_quiesce(old)?;
-        pr_info!(
-            "swap {} -> {} done in {} us\n",
-            old.as_str(),
-            new.as_str(),
-            started.elapsed().as_micros_ceil()
-        );
+        if self.complete_quiesce(old, timeout_ms)? {
+            pr_info!(
+                "swap {} -> {} done in {} us\n",
+                old.as_str(),
+                new.as_str(),
+                started.elapsed().as_micros_ceil()
+            );
+        } else {
+            pr_info!(
+                "swap {} -> {} returned after {} us; {} is still quiescing\n",
+                old.as_str(),
+                new.as_str(),
+                started.elapsed().as_micros_ceil(),
+                old.as_str()
+            );
+        }
         Ok(())
     }
 
@@ -395,35 +405,50 @@ impl Interposers {
                 ));
             }
         }
-        self.complete_quiesce(name)
+        self.complete_quiesce(name, 0).map(|_| ())
     }
 
     /// Waits until no call is left in the quiescing interposer `name`, then
-    /// hands its state to the interposer a swap moved its consumers to, drops its former
-    /// consumers' links and preload's reference: it is quiesced.
-    fn complete_quiesce(&self, name: &Name) -> Result {
+    /// hands its state to the interposer a swap moved its consumers to,
+    /// drops its former consumers' links and preload's reference: it is
+    /// quiesced. After `timeout_ms` (0: no limit) it returns `false`, and
+    /// `name` stays quiescing.
+    fn complete_quiesce(&self, name: &Name, timeout_ms: u32) -> Result<bool> {
         let _turn = self.quiesce_turn().inspect_err(|_| {
             pr_warn!(
                 "{}: interrupted while waiting for another quiescence; it stays quiescing (quiesce it again to finish)\n",
                 name.as_str()
             )
         })?;
-        let (in_flight, export, to) = {
+        let (export, to) = {
             let registry = self.registry.lock();
             let Some(i) = registry.live(name).filter(|i| i.stage == Stage::Quiescing) else {
                 // Another request completed it meanwhile.
-                return Ok(());
+                return Ok(true);
             };
             let to = i.hand_over_to.and_then(|t| registry.live(&t)).map(|t| (t.module, t.handlers.import));
-            (i.handlers.in_flight, i.handlers.export, to)
+            (i.handlers.export, to)
         };
         let held = Hold::take(name).ok_or(ENOENT)?;
-        handlers::wait_quiescent(&held, in_flight).inspect_err(|_| {
-            pr_warn!(
-                "{}: interrupted while calls were in flight; it stays quiescing (quiesce it again to finish)\n",
-                name.as_str()
-            )
-        })?;
+        let mut why = [0u8; 256];
+        match held.wait_quiescent(timeout_ms, &mut why) {
+            Ok(()) => {}
+            Err(e) => {
+                let why = CStr::from_bytes_until_nul(&why).map_or("", |w| w.to_str().unwrap_or(""));
+                if e == ETIMEDOUT {
+                    pr_warn!("{}: still quiescing after {} ms\n", name.as_str(), timeout_ms);
+                } else {
+                    pr_warn!("{}: interrupted while waiting for it to quiesce\n", name.as_str());
+                }
+                pr_warn!(
+                    "{}: not yet seen outside it: {}; it stays quiescing (`quiesce {}` finishes it)\n",
+                    name.as_str(),
+                    why,
+                    name.as_str()
+                );
+                return if e == ETIMEDOUT { Ok(false) } else { Err(e) };
+            }
+        }
         if let Some((to, import)) = to.filter(|(_, import)| export != 0 && *import != 0) {
             transfer_state(name, &held, export, &to, import);
         }
@@ -449,7 +474,7 @@ impl Interposers {
             name.as_str(),
             retiring.len()
         );
-        Ok(())
+        Ok(true)
     }
 
     /// Waits, interruptibly, until no other request is waiting for a
@@ -653,13 +678,6 @@ impl Registry {
             check_indirect_target(name, handler, address)?;
         }
         let swappable = interposer.swappable;
-        if swappable && handlers.in_flight == 0 {
-            pr_err!(
-                "{}: cannot be a swappable interposer: it does not count its calls in flight (preload_in_flight(); preload_interpose! defines it)\n",
-                name.as_str()
-            );
-            return Err(EINVAL);
-        }
         let reserved = if swappable {
             self.reserve_slots(name)?
         } else {

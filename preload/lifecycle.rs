@@ -11,9 +11,7 @@
 //! name (`preload_interpose.rs` has the macros): `preload_start` and
 //! `preload_quiesce` (`int (void)`, 0 or a negative errno that refuses the
 //! transition), `preload_state_export` and `preload_state_import` (its state
-//! handed over in a swap), and `preload_in_flight` (its count of calls still
-//! inside its replacements, which a swappable interposer must keep). Its
-//! unload handler is its own module exit. It is started when its init has
+//! handed over in a swap). Its unload handler is its own module exit. It is started when its init has
 //! run; one that declares a quiesce handler is held (rmmod refuses it) until
 //! it is quiesced. Requests come from `/proc/preload/lifecycle` (`start NAME`,
 //! `quiesce NAME`) and from swaps.
@@ -32,7 +30,6 @@ pub(crate) struct Handlers {
     pub(crate) quiesce: usize,
     pub(crate) export: usize,
     pub(crate) import: usize,
-    pub(crate) in_flight: usize,
 }
 
 /// The handlers by the names `/proc/preload/interposers` shows.
@@ -47,7 +44,6 @@ impl Handlers {
             quiesce: address(c"preload_quiesce"),
             export: address(c"preload_state_export"),
             import: address(c"preload_state_import"),
-            in_flight: address(c"preload_in_flight"),
         }
     }
 
@@ -59,7 +55,6 @@ impl Handlers {
             ("preload_quiesce", self.quiesce),
             ("preload_state_export", self.export),
             ("preload_state_import", self.import),
-            ("preload_in_flight", self.in_flight),
         ]
         .into_iter()
         .filter(|(_, address)| *address != 0)

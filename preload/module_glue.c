@@ -322,3 +322,22 @@ void preload_module_release(const char *name)
 		module_put(mod);
 	kobject_put(kobj);
 }
+
+/*
+ * The bounds of the core text of the live module @name (its functions),
+ * which the caller holds; false if it is not loaded.
+ */
+bool preload_module_text(const char *name, unsigned long *start, unsigned long *end)
+{
+	struct module *mod = NULL;
+	struct kobject *kobj = module_kobject_get(name, &mod);
+
+	if (!kobj)
+		return false;
+	if (mod) {
+		*start = (unsigned long)mod->mem[MOD_TEXT].base;
+		*end = *start + mod->mem[MOD_TEXT].size;
+	}
+	kobject_put(kobj);
+	return mod;
+}

@@ -32,7 +32,12 @@ mod glue {
         pub(super) fn preload_call_handler(handler: usize) -> c_int;
         pub(super) fn preload_call_export(handler: usize, buf: *mut u8, len: usize) -> isize;
         pub(super) fn preload_call_import(handler: usize, buf: *const u8, len: usize) -> c_int;
-        pub(super) fn preload_wait_quiescent(in_flight: usize) -> c_int;
+        pub(super) fn preload_wait_quiescent(
+            name: *const c_char,
+            timeout_ms: u32,
+            buf: *mut c_char,
+            len: usize,
+        ) -> c_int;
         pub(super) fn preload_slot_count() -> usize;
         pub(super) fn preload_slot_address(slot: usize) -> usize;
         pub(super) fn preload_slot_set(slot: usize, func: usize);
@@ -248,6 +253,22 @@ impl Hold {
     }
 }
 
+impl Hold {
+    /// Waits until no task and no interrupt context runs the held module's
+    /// code (`quiesce_glue.c`), for at most `timeout_ms` (0: no limit).
+    /// `EINTR` at a signal, `ETIMEDOUT` at the limit: then `why` says what
+    /// was still inside or unseen.
+    pub(crate) fn wait_quiescent(&self, timeout_ms: u32, why: &mut [u8; 256]) -> Result {
+        let name = CName::new(&self.0);
+        // SAFETY: `name` is NUL-terminated and outlives the call; `why` is
+        // writable for its length; the module is held.
+        let ret = unsafe {
+            glue::preload_wait_quiescent(name.as_ptr(), timeout_ms, why.as_mut_ptr().cast(), why.len())
+        };
+        to_result(ret).map(|_| ())
+    }
+}
+
 impl Drop for Hold {
     fn drop(&mut self) {
         let name = CName::new(&self.0);
@@ -286,13 +307,6 @@ pub(crate) mod handlers {
         // SAFETY: See the module documentation; `buf` is readable for its length.
         to_result(unsafe { glue::preload_call_import(handler, buf.as_ptr(), buf.len()) })
             .map(|_| ())
-    }
-
-    /// Waits until no task runs in the module (`in_flight` is its count of
-    /// calls in flight, or 0 if it keeps none); `EINTR` on a signal.
-    pub(crate) fn wait_quiescent(_held: &Hold, in_flight: usize) -> Result {
-        // SAFETY: See the module documentation.
-        to_result(unsafe { glue::preload_wait_quiescent(in_flight) }).map(|_| ())
     }
 }
 
