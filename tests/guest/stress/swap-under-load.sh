@@ -22,7 +22,7 @@ rm -f /tmp/swaps.done
 for reader in 1 2; do
     (while [ ! -e /tmp/swaps.done ]; do param pl_caller_live compute; done) >/tmp/reads.$reader 2>&1 &
 done
-check "40 swaps back and forth: each write returned and succeeded" swap_rounds 40 interposer interposer_v2
+check "40 swaps back and forth: each write returned and succeeded" swap_rounds 40 interposer interposer_v2 0.05
 touch /tmp/swaps.done
 wait
 check "the threads stop" sh -c 'echo 1 > /sys/module/pl_caller_threads/parameters/stop'
