@@ -18,8 +18,8 @@ SWAPS=${SWAPS:-100}
 insmod $MODDIR/preload.ko || exit 1
 printf 'pl_caller_live: interposer\npl_caller_threads: interposer\npl_caller_irq: interposer\n' \
     > /proc/preload/deps || exit 1
-insmod $MODDIR/pl_caller_live.ko && insmod $MODDIR/pl_caller_threads.ko && insmod $MODDIR/pl_caller_irq.ko &&
-    modprobe interposer_v2 || exit 1
+insmod $MODDIR/pl_caller_live.ko && modprobe interposer_v2 && insmod $MODDIR/pl_caller_irq.ko &&
+    insmod $MODDIR/pl_caller_threads.ko || exit 1
 lifecycle() { printf '%s\n' "$*" > /proc/preload/lifecycle; }
 param() { cat /sys/module/$1/parameters/$2; }
 

@@ -12,11 +12,11 @@
 . "$(dirname "$0")/../lib.sh"
 start_preload
 set_deps 'pl_caller_threads: interposer\npl_caller_live: interposer\n'
+check "a consumer that user space calls through loads" insmod "$(ko pl_caller_live)"
+check "interposer_v2 loads" modprobe interposer_v2
 check "4 threads that never sleep call through the sample's swap slots" \
     insmod "$(ko pl_caller_threads)" threads=4 mode=yield
 check "... in mode yield" log_has 'pl_caller_threads: 4 thread\(s\) calling, mode yield'
-check "a consumer that user space calls through loads" insmod "$(ko pl_caller_live)"
-check "interposer_v2 loads" modprobe interposer_v2
 rm -f /tmp/swaps.done
 for reader in 1 2; do
     (while [ ! -e /tmp/swaps.done ]; do param pl_caller_live compute; done) >/tmp/reads.$reader 2>&1 &

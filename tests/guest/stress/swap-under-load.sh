@@ -13,11 +13,11 @@
 . "$(dirname "$0")/../lib.sh"
 start_preload
 set_deps 'pl_caller_threads: interposer\npl_caller_irq: interposer\npl_caller_live: interposer\n'
-check "a consumer with 4 calling threads that never sleep loads" insmod "$(ko pl_caller_threads)"
-check "... in mode yield, the default" log_has 'pl_caller_threads: 4 thread\(s\) calling, mode yield'
 check "a consumer calling from hard and soft interrupts loads" insmod "$(ko pl_caller_irq)"
 check "... and one that user space calls through" insmod "$(ko pl_caller_live)"
 check "interposer_v2 loads" modprobe interposer_v2
+check "a consumer with 4 calling threads that never sleep loads" insmod "$(ko pl_caller_threads)"
+check "... in mode yield, the default" log_has 'pl_caller_threads: 4 thread\(s\) calling, mode yield'
 rm -f /tmp/swaps.done
 for reader in 1 2; do
     (while [ ! -e /tmp/swaps.done ]; do param pl_caller_live compute; done) >/tmp/reads.$reader 2>&1 &
