@@ -95,3 +95,82 @@ at_once() {
 exited() { cat /tmp/at_once.*.status | grep -cx "$1"; }
 # The kernel log has exactly $2 lines matching $1.
 log_count_is() { [ "$(dmesg | grep -cE -- "$1")" -eq "$2" ]; }
+
+# Hot swap helpers. swap OLD NEW [force] [timeout=MS] writes a request to
+# /proc/preload/swap; lifecycle REQUEST (start NAME, quiesce NAME) to
+# /proc/preload/lifecycle.
+swap() { printf '%s\n' "$*" > /proc/preload/swap; }
+lifecycle() { printf '%s\n' "$*" > /proc/preload/lifecycle; }
+# until_true TRIES CMD...: polls CMD every 0.1 s, at most TRIES times.
+until_true() { n=$1; shift; while ! "$@"; do n=$((n - 1)); [ $n -gt 0 ] || return 1; sleep 0.1; done; }
+
+# returns_within SECS COMMAND...: runs COMMAND (in the background, so that
+# it can be watched) and returns its status. A hang detector, not a timing
+# check: if COMMAND has not returned after SECS seconds, far more than it
+# should ever take, it is said, COMMAND is killed and the status is 1.
+returns_within() {
+    rw_secs=$1; shift
+    rm -f /tmp/returns_within.hung
+    "$@" &
+    rw_pid=$!
+    (
+        trap 'kill $rw_sleep 2>/dev/null; exit 0' TERM
+        sleep "$rw_secs" & rw_sleep=$!
+        wait $rw_sleep || exit 0
+        : > /tmp/returns_within.hung
+        echo "  # $* has not returned after $rw_secs s: killing it"
+        kill -KILL $rw_pid 2>/dev/null
+    ) &
+    rw_dog=$!
+    wait $rw_pid
+    rw_status=$?
+    kill $rw_dog 2>/dev/null
+    wait $rw_dog 2>/dev/null
+    if [ -e /tmp/returns_within.hung ]; then
+        echo "$* had not returned after $rw_secs s (killed)"
+        return 1
+    fi
+    return $rw_status
+}
+
+# swap_rounds N A B [PAUSE]: N swaps back and forth, A -> B, then B -> A
+# with force (the way back may be to an older version), and so on; after
+# each, the version left (quiesced when the write returns) is started again,
+# and PAUSE seconds pass, so that the callers use each version. Every swap
+# write must return within 120 s (returns_within) and succeed. Leaves the
+# swaps that succeeded in $swaps; stops at the first that failed, saying
+# which, and returns 1.
+swap_rounds() {
+    sr_n=$1 sr_old=$2 sr_new=$3 sr_pause=${4:-0} sr_force= swaps=0
+    while [ $swaps -lt "$sr_n" ]; do
+        if ! returns_within 120 swap $sr_old $sr_new $sr_force; then
+            echo "swap $((swaps + 1)) of $sr_n ($sr_old -> $sr_new $sr_force) failed"; return 1
+        fi
+        swaps=$((swaps + 1))
+        lifecycle start $sr_old || { echo "start $sr_old after swap $swaps failed"; return 1; }
+        [ "$sr_pause" = 0 ] || sleep "$sr_pause"
+        sr_t=$sr_old sr_old=$sr_new sr_new=$sr_t
+        [ -z "$sr_force" ] && sr_force=force || sr_force=
+    done
+    echo "$swaps swaps"
+}
+
+# busy_caller_checks MODULE: the checks on the final counters of a stopped
+# busy caller (pl_caller_threads, pl_caller_irq) after swaps between the
+# sample (1042) and interposer_v2 (2042): it called, every call it started
+# returned one version's result and no other, both versions answered it,
+# and it saw the version change. Leaves its calls started in $started.
+busy_caller_checks() {
+    started=$(param "$1" started)
+    bc_v1=$(param "$1" v1) bc_v2=$(param "$1" v2) bc_bad=$(param "$1" bad)
+    echo "  # $1: $started calls, $bc_v1 answered by 1.0, $bc_v2 by 2.0, $bc_bad otherwise; $(param "$1" switches) version changes seen"
+    check "$1 called" [ "$started" -gt 0 ]
+    check "$1: every call it started returned: started = answered by 1.0 + by 2.0 + other" \
+        [ "$started" -eq $((bc_v1 + bc_v2 + bc_bad)) ]
+    check "$1: no call returned anything but one version's result" [ "$bc_bad" -eq 0 ]
+    check "$1: both versions answered" [ "$bc_v1" -gt 0 -a "$bc_v2" -gt 0 ]
+    check "$1: it saw the version change" [ "$(param "$1" switches)" -gt 0 ]
+}
+# calls_handed: the calls the sample and interposer_v2 answered, their
+# predecessors' included (each hands its count to its successor).
+calls_handed() { echo $(($(param interposer calls) + $(param interposer_v2 calls))); }
