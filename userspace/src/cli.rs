@@ -157,14 +157,22 @@ pub enum Command {
     },
     /// Move the consumers of the swappable interposer OLD to NEW while they run.
     ///
-    /// Their calls go to NEW from then on; OLD stays loaded until they
-    /// unload. NEW must redefine every symbol OLD does and have a newer
-    /// version, unless --force.
+    /// Their calls go to NEW from then on. NEW must redefine every symbol
+    /// OLD does and have a newer version, unless --force. The swap waits
+    /// until no call is left in OLD (it is quiesced and may unload), or
+    /// --timeout MS; then it says which state OLD is in. If OLD is still
+    /// quiescing (exit code 8), `preloadctl quiesce OLD` finishes it later.
+    /// SIGINT or SIGTERM ends the wait: the state left is reported the same
+    /// way.
     #[command(after_help = EXIT_CODES_HELP)]
     Swap {
         /// Swap even if NEW's version is not newer than OLD's.
         #[arg(long)]
         force: bool,
+        /// Wait at most MS milliseconds (a positive whole number) for OLD
+        /// to quiesce.
+        #[arg(long, value_name = "MS", value_parser = milliseconds)]
+        timeout: Option<u32>,
         /// The interposer whose consumers move.
         old: String,
         /// The interposer that serves them from now on.
@@ -273,4 +281,45 @@ pub enum AbiCommand {
         #[arg(long)]
         report: bool,
     },
+}
+
+/// Parses a positive whole number of milliseconds (`--timeout`).
+pub fn milliseconds(text: &str) -> Result<u32, String> {
+    let wrong = || format!("{text:?} is not a positive whole number of milliseconds");
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(wrong());
+    }
+    match text.parse::<u32>() {
+        Ok(0) => Err(wrong()),
+        Ok(ms) => Ok(ms),
+        Err(_) => Err(format!(
+            "{text} milliseconds is too long (at most {})",
+            u32::MAX
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeouts_are_positive_whole_milliseconds() {
+        assert_eq!(milliseconds("300"), Ok(300));
+        assert_eq!(milliseconds("1"), Ok(1));
+        assert_eq!(milliseconds("4294967295"), Ok(u32::MAX));
+        for bad in ["", "0", "000", "abc", "-5", "+5", "1.5", "300ms", " 3"] {
+            assert_eq!(
+                milliseconds(bad),
+                Err(format!(
+                    "{bad:?} is not a positive whole number of milliseconds"
+                )),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            milliseconds("4294967296"),
+            Err("4294967296 milliseconds is too long (at most 4294967295)".into())
+        );
+    }
 }

@@ -26,6 +26,10 @@ pub enum Exit {
     /// `prepare`: the change was vetoed (a bad bundle, a tampered file, a
     /// list that does not check, a loaded consumer, a hook, an ABI break).
     Vetoed = 7,
+    /// `swap`: the consumers moved to NEW, but OLD is still quiescing (a
+    /// call is still inside it: `--timeout` ran out, or a signal ended the
+    /// wait); `quiesce OLD` finishes it.
+    Quiescing = 8,
 }
 
 impl From<Exit> for ExitCode {
@@ -45,7 +49,10 @@ Exit codes:
   4  permission denied: root (CAP_SYS_MODULE) is needed
   5  other failure (I/O error, no saved list to roll back to, no Module.symvers)
   6  abi check: a symbol an interposer or consumer uses breaks on the target kernel
-  7  prepare: the change was vetoed (the reasons are printed; --json for machines)";
+  7  prepare: the change was vetoed (the reasons are printed; --json for machines)
+  8  swap: the consumers moved to NEW, but OLD is still quiescing (a call is still
+     inside it: --timeout ran out, or SIGINT/SIGTERM ended the wait); run
+     `preloadctl quiesce OLD` to finish it";
 
 /// A failure reported to the user: one message and an exit code.
 #[derive(Debug)]

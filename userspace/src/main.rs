@@ -17,6 +17,7 @@ mod modules;
 mod plan;
 mod procfs;
 mod reload;
+mod signal;
 mod stage;
 mod status;
 mod swap;
@@ -65,7 +66,12 @@ fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Abort => stage::abort(&ctx),
         Command::Reload { files } => reload::run(&ctx, files),
         Command::Status { json } => status::run(&ctx, json),
-        Command::Swap { force, old, new } => swap::run(&ctx, &old, &new, force),
+        Command::Swap {
+            force,
+            timeout,
+            old,
+            new,
+        } => swap::run(&ctx, &old, &new, force, timeout),
         Command::Start { module } => lifecycle::request(&ctx, lifecycle::Request::Start, &module),
         Command::Quiesce { module } => {
             lifecycle::request(&ctx, lifecycle::Request::Quiesce, &module)

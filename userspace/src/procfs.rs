@@ -121,14 +121,28 @@ impl Proc {
             .map(|(_, value)| value)
     }
 
-    /// Asks preload to move the consumers of interposer `old` to `new`
-    /// (`/proc/preload/swap`); returns the kernel's error, if any.
-    pub fn write_swap(&self, old: &str, new: &str, force: bool) -> io::Result<()> {
-        let request = format!("{old} {new}{}\n", if force { " force" } else { "" });
-        fs::OpenOptions::new()
+    /// Writes one swap request (`OLD NEW [force] [timeout=MS]`) to
+    /// `/proc/preload/swap` in one `write()`; returns the kernel's error, if
+    /// any. An interrupted write (`EINTR`) is returned, not retried: the
+    /// request may have moved the consumers already.
+    pub fn write_swap(&self, request: &str) -> io::Result<()> {
+        let written = fs::OpenOptions::new()
             .write(true)
-            .open(self.dir.join("preload/swap"))?
-            .write_all(request.as_bytes())
+            .open(self.swap_path())?
+            .write(request.as_bytes())?;
+        if written == request.len() {
+            Ok(())
+        } else {
+            Err(io::Error::new(
+                io::ErrorKind::WriteZero,
+                format!("short write: {written} of {} bytes", request.len()),
+            ))
+        }
+    }
+
+    /// Returns the path of the swap requests file.
+    pub fn swap_path(&self) -> PathBuf {
+        self.dir.join("preload/swap")
     }
 
     /// Returns the path of the lifecycle requests file.

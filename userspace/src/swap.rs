@@ -1,68 +1,204 @@
-//! `preloadctl swap OLD NEW [--force]`: moves the consumers of the swappable
-//! interposer OLD to NEW while they run (`/proc/preload/swap`). What the
-//! kernel would refuse for what `/proc/preload/interposers` shows is checked
-//! here first, so the reason is printed; the kernel checks again, and its
-//! log has the reason for what only it sees.
+//! `preloadctl swap OLD NEW [--force] [--timeout MS]`: moves the consumers
+//! of the swappable interposer OLD to NEW while they run
+//! (`/proc/preload/swap`). What the kernel would refuse for what
+//! `/proc/preload/interposers` shows is checked here first, so the reason is
+//! printed; the kernel checks again, and its log has the reason for what
+//! only it sees. After the write, the state the swap left is read back and
+//! reported: OLD quiesced (exit 0), or still quiescing because a call is
+//! still inside it when `--timeout` ran out or SIGINT/SIGTERM ended the
+//! wait (exit 8, [`Exit::Quiescing`]).
 
 use crate::context::Context;
-use crate::error::{Error, Exit};
-use crate::procfs::errno::{EBUSY, EINTR};
+use crate::error::{describe, Error, Exit};
+use crate::modules::canonical;
+use crate::procfs::errno::{EBUSY, EINTR, EINVAL};
 use crate::procfs::Interposer;
+use crate::signal;
 use preload_deps::interpose::version_newer;
 use std::io;
+use std::path::Path;
 
 /// Runs the command.
-pub fn run(ctx: &Context, old: &str, new: &str, force: bool) -> Result<Exit, Error> {
+pub fn run(
+    ctx: &Context,
+    old: &str,
+    new: &str,
+    force: bool,
+    timeout: Option<u32>,
+) -> Result<Exit, Error> {
+    let (old, new) = (canonical(old), canonical(new));
+    let (old, new) = (old.as_str(), new.as_str());
     let proc = &ctx.proc;
     proc.require_preload()?;
     let interposers = proc.read_interposers()?.unwrap_or_default();
     check(&interposers, old, new, force).map_err(|why| refused(old, new, &why))?;
-    proc.write_swap(old, new, force)
-        .map_err(|e| match e.raw_os_error() {
-            Some(EBUSY) => refused(
-                old,
-                new,
-                &format!("a consumer of {old} is loading or unloading; try again"),
+    let line = request(old, new, force, timeout);
+    // SIGINT and SIGTERM end the kernel's wait but not preloadctl, which
+    // then says what the swap left.
+    let catch = signal::Catch::install().map_err(|e| {
+        Error::new(
+            Exit::System,
+            format!("cannot catch SIGINT and SIGTERM: {}", describe(&e)),
+        )
+    })?;
+    let written = proc.write_swap(&line);
+    let caught = catch.caught();
+    drop(catch);
+    let interrupted = match written {
+        Ok(()) => None,
+        Err(e) if e.raw_os_error() == Some(EINTR) => Some(caught.unwrap_or("a signal")),
+        Err(e) => return Err(write_failed(old, new, timeout, &e)),
+    };
+    let interposers = proc.read_interposers()?.unwrap_or_default();
+    let report = report(&interposers, old, new, interrupted, &proc.lifecycle_path())?;
+    if let Some(note) = &report.note {
+        eprintln!("preloadctl: {note}");
+    }
+    for line in &report.lines {
+        println!("{line}");
+    }
+    Ok(report.exit)
+}
+
+/// The request written to `/proc/preload/swap`: `OLD NEW [force]
+/// [timeout=MS]`, one line.
+fn request(old: &str, new: &str, force: bool, timeout: Option<u32>) -> String {
+    let mut line = format!("{old} {new}");
+    if force {
+        line.push_str(" force");
+    }
+    if let Some(ms) = timeout {
+        line.push_str(&format!(" timeout={ms}"));
+    }
+    line.push('\n');
+    line
+}
+
+/// The error for a swap write the kernel failed with `err` (not `EINTR`).
+fn write_failed(old: &str, new: &str, timeout: Option<u32>, err: &io::Error) -> Error {
+    match err.raw_os_error() {
+        Some(EBUSY) => refused(
+            old,
+            new,
+            &format!("a consumer of {old} is loading or unloading; try again"),
+        ),
+        _ if err.kind() == io::ErrorKind::PermissionDenied => Error::new(
+            Exit::Permission,
+            "permission denied: root (CAP_SYS_MODULE) is needed to swap",
+        ),
+        Some(EINVAL) if timeout.is_some() => refused(
+            old,
+            new,
+            "the kernel refused it (Invalid argument; its log says why: \
+             a preload without swap timeouts refuses timeout=)",
+        ),
+        _ => refused(
+            old,
+            new,
+            &format!(
+                "the kernel refused it ({}; its log says why)",
+                describe(err)
             ),
-            Some(EINTR) => Error::new(
+        ),
+    }
+}
+
+/// What a swap left, to print, and the exit code that says it.
+#[derive(Debug, PartialEq, Eq)]
+struct Report {
+    /// Why the wait ended early, for standard error.
+    note: Option<String>,
+    /// The lines for standard output: whom NEW serves, OLD's state, and
+    /// that the list still names OLD.
+    lines: Vec<String>,
+    /// 0 if OLD is quiesced (or gone), 8 if it is still quiescing.
+    exit: Exit,
+}
+
+/// What the swap of `old` for `new` left, judged by the interposers read
+/// after the write; `interrupted` names the signal that ended the write
+/// with `EINTR`, `None` if it succeeded; `lifecycle` is the path of
+/// `/proc/preload/lifecycle`. An interrupted swap whose consumers did not
+/// move is an error: nothing was swapped.
+fn report(
+    interposers: &[Interposer],
+    old: &str,
+    new: &str,
+    interrupted: Option<&str>,
+    lifecycle: &Path,
+) -> Result<Report, Error> {
+    let find = |name: &str| interposers.iter().find(|i| i.name == name);
+    let from = find(old);
+    let consumers = |i: Option<&Interposer>| match i {
+        Some(i) if !i.consumers.is_empty() => i.consumers.join(", "),
+        _ => "no consumers".into(),
+    };
+    if let (Some(signal), Some(from)) = (interrupted, from) {
+        if from.swap != format!("retired:{new}") {
+            return Err(Error::new(
                 Exit::Kernel,
                 format!(
-                    "swap {old} -> {new}: interrupted while calls were still running in {old}; \
-                     {new} serves its consumers, {old} stays quiescing \
-                     (preloadctl quiesce {old} finishes it)"
+                    "swap {old} -> {new}: {signal} ended it before the consumers moved: \
+                     nothing was swapped; {old} is {} and serves {}",
+                    if from.state.is_empty() {
+                        "loaded"
+                    } else {
+                        &from.state
+                    },
+                    consumers(Some(from))
                 ),
-            ),
-            _ if e.kind() == io::ErrorKind::PermissionDenied => Error::new(
-                Exit::Permission,
-                "permission denied: root (CAP_SYS_MODULE) is needed to swap",
-            ),
-            _ => refused(
-                old,
-                new,
-                &format!("the kernel refused it ({e}; its log says why)"),
-            ),
-        })?;
-    let consumers = proc
-        .read_interposers()?
-        .unwrap_or_default()
-        .into_iter()
-        .find(|i| i.name == new)
-        .map(|i| i.consumers)
-        .unwrap_or_default();
-    println!(
-        "swapped {old} for {new}; {new} now serves {}",
-        if consumers.is_empty() {
-            "no consumers".into()
-        } else {
-            consumers.join(", ")
+            ));
         }
-    );
-    println!(
-        "{old} is quiesced: no call is left in it, and it may be unloaded (rmmod {old}); \
-         the list still names {old}, whose consumers {new} serves while {old} is loaded: \
-         name {new} in the config to keep it so"
-    );
-    Ok(Exit::Ok)
+    }
+    let note = interrupted.map(|signal| {
+        format!(
+            "swap {old} -> {new}: {signal} ended the wait for {old}'s calls still running; \
+             the consumers had moved already"
+        )
+    });
+    // Older preloads show no state: a swap they finished left OLD quiesced,
+    // and one interrupted left it quiescing.
+    let state = from.map(|i| match (i.state.as_str(), interrupted) {
+        ("", None) => "quiesced",
+        ("", Some(_)) => "quiescing",
+        (state, _) => state,
+    });
+    let (state_line, exit) = match state {
+        None => (format!("{old} has unloaded already"), Exit::Ok),
+        Some("quiesced") => (
+            format!(
+                "{old} is quiesced: no call is left in it, and it may be unloaded (rmmod {old})"
+            ),
+            Exit::Ok,
+        ),
+        Some("quiescing") => (
+            format!(
+                "{old} is still quiescing (a call is still inside it): run 'preloadctl quiesce {old}' \
+                 (or echo 'quiesce {old}' > {}) to finish; rmmod {old} is refused until then",
+                lifecycle.display()
+            ),
+            Exit::Quiescing,
+        ),
+        Some(other) => (
+            format!("{old} is {other} (another request moved it on since)"),
+            Exit::Ok,
+        ),
+    };
+    Ok(Report {
+        note,
+        lines: vec![
+            format!(
+                "swapped {old} for {new}; {new} now serves {}",
+                consumers(find(new))
+            ),
+            state_line,
+            format!(
+                "the list still names {old}, whose consumers {new} serves while {old} is loaded: \
+                 name {new} in the config to keep it so"
+            ),
+        ],
+        exit,
+    })
 }
 
 fn refused(old: &str, new: &str, why: &str) -> Error {
@@ -140,6 +276,164 @@ mod tests {
             swap: swap.into(),
             ..Interposer::default()
         }
+    }
+
+    #[test]
+    fn requests_are_one_line_with_force_then_timeout() {
+        assert_eq!(request("v1", "v2", false, None), "v1 v2\n");
+        assert_eq!(request("v1", "v2", true, None), "v1 v2 force\n");
+        assert_eq!(request("v1", "v2", false, Some(300)), "v1 v2 timeout=300\n");
+        assert_eq!(
+            request("v1", "v2", true, Some(4294967295)),
+            "v1 v2 force timeout=4294967295\n"
+        );
+    }
+
+    /// `/proc/preload/interposers` after v1's consumers moved to v2, with
+    /// v1 in `state` (`None`: v1 is gone).
+    fn after_swap(state: Option<&str>) -> Vec<Interposer> {
+        let mut list = vec![Interposer {
+            consumers: vec!["pl_a".into(), "pl_b".into()],
+            bound: 2,
+            state: "started".into(),
+            ..interposer("v2", "2.0", "yes", &["a"])
+        }];
+        if let Some(state) = state {
+            list.push(Interposer {
+                state: state.into(),
+                ..interposer("v1", "1.0", "retired:v2", &["a"])
+            });
+        }
+        list
+    }
+
+    const LIFECYCLE: &str = "/proc/preload/lifecycle";
+
+    fn report_of(list: &[Interposer], interrupted: Option<&str>) -> Report {
+        report(list, "v1", "v2", interrupted, Path::new(LIFECYCLE)).unwrap()
+    }
+
+    const LIST_NOTE: &str =
+        "the list still names v1, whose consumers v2 serves while v1 is loaded: \
+                             name v2 in the config to keep it so";
+    const QUIESCING: &str = "v1 is still quiescing (a call is still inside it): \
+                             run 'preloadctl quiesce v1' (or echo 'quiesce v1' > \
+                             /proc/preload/lifecycle) to finish; rmmod v1 is refused until then";
+
+    #[test]
+    fn a_quiesced_old_one_may_unload_exit_0() {
+        assert_eq!(
+            report_of(&after_swap(Some("quiesced")), None),
+            Report {
+                note: None,
+                lines: vec![
+                    "swapped v1 for v2; v2 now serves pl_a, pl_b".into(),
+                    "v1 is quiesced: no call is left in it, and it may be unloaded (rmmod v1)"
+                        .into(),
+                    LIST_NOTE.into(),
+                ],
+                exit: Exit::Ok,
+            }
+        );
+    }
+
+    #[test]
+    fn a_timed_out_swap_says_how_to_finish_exit_8() {
+        assert_eq!(
+            report_of(&after_swap(Some("quiescing")), None),
+            Report {
+                note: None,
+                lines: vec![
+                    "swapped v1 for v2; v2 now serves pl_a, pl_b".into(),
+                    QUIESCING.into(),
+                    LIST_NOTE.into(),
+                ],
+                exit: Exit::Quiescing,
+            }
+        );
+        assert_eq!(Exit::Quiescing as u8, 8);
+    }
+
+    #[test]
+    fn an_interrupted_swap_reports_the_state_it_left() {
+        let report = report_of(&after_swap(Some("quiescing")), Some("SIGINT"));
+        assert_eq!(
+            report.note.as_deref(),
+            Some(
+                "swap v1 -> v2: SIGINT ended the wait for v1's calls still running; \
+                 the consumers had moved already"
+            )
+        );
+        assert_eq!(
+            report.lines[0],
+            "swapped v1 for v2; v2 now serves pl_a, pl_b"
+        );
+        assert_eq!(report.lines[1], QUIESCING);
+        assert_eq!(report.exit, Exit::Quiescing);
+        // Finished meanwhile by another request: quiesced is quiesced.
+        let report = report_of(&after_swap(Some("quiesced")), Some("SIGTERM"));
+        assert!(report
+            .note
+            .is_some_and(|n| n.contains("SIGTERM ended the wait")));
+        assert_eq!(report.exit, Exit::Ok);
+    }
+
+    #[test]
+    fn an_interrupted_swap_that_moved_nothing_is_an_error() {
+        let list = [
+            Interposer {
+                state: "started".into(),
+                consumers: vec!["pl_a".into()],
+                bound: 1,
+                ..interposer("v1", "1.0", "yes", &["a"])
+            },
+            interposer("v2", "2.0", "yes", &["a"]),
+        ];
+        let e = report(&list, "v1", "v2", Some("SIGINT"), Path::new(LIFECYCLE)).unwrap_err();
+        assert_eq!(e.exit, Exit::Kernel);
+        assert_eq!(
+            e.to_string(),
+            "swap v1 -> v2: SIGINT ended it before the consumers moved: nothing was swapped; \
+             v1 is started and serves pl_a"
+        );
+    }
+
+    #[test]
+    fn other_states_are_reported_as_they_are() {
+        let gone = report_of(&after_swap(None), None);
+        assert_eq!(gone.lines[1], "v1 has unloaded already");
+        assert_eq!(gone.exit, Exit::Ok);
+        let restarted = report_of(&after_swap(Some("started")), None);
+        assert_eq!(
+            restarted.lines[1],
+            "v1 is started (another request moved it on since)"
+        );
+        assert_eq!(restarted.exit, Exit::Ok);
+        // Older preloads show no state: the write's end says it.
+        assert_eq!(report_of(&after_swap(Some("")), None).exit, Exit::Ok);
+        assert_eq!(
+            report_of(&after_swap(Some("")), Some("a signal")).exit,
+            Exit::Quiescing
+        );
+        let none_served = [interposer("v2", "2.0", "yes", &["a"])];
+        assert_eq!(
+            report_of(&none_served, None).lines[0],
+            "swapped v1 for v2; v2 now serves no consumers"
+        );
+    }
+
+    #[test]
+    fn a_refused_timeout_hints_at_an_older_preload() {
+        let einval = io::Error::from_raw_os_error(EINVAL);
+        assert!(write_failed("v1", "v2", Some(5), &einval)
+            .to_string()
+            .ends_with("a preload without swap timeouts refuses timeout=)"));
+        assert_eq!(
+            write_failed("v1", "v2", None, &einval).to_string(),
+            "swap v1 -> v2 refused: the kernel refused it (Invalid argument; its log says why)"
+        );
+        let ebusy = io::Error::from_raw_os_error(EBUSY);
+        assert_eq!(write_failed("v1", "v2", Some(5), &ebusy).exit, Exit::Kernel);
     }
 
     #[test]

@@ -488,6 +488,151 @@ fn stop_refuses_before_touching_anything() {
     assert_eq!(fake.read("proc/preload/lifecycle"), "quiesce running\n");
 }
 
+/// Two started, swappable versions of the sample; `/proc/preload/swap` is
+/// an empty plain file (it keeps what was written).
+fn swap_fake() -> Fake {
+    let fake = Fake::new();
+    fake.write(
+        "proc/preload/interposers",
+        "interposer bound=1 consumers=pl_a symbols=x version=1.0 swap=yes state=started handlers=quiesce\n\
+         interposer_v2 bound=0 consumers=- symbols=x version=2.0 swap=yes state=started handlers=quiesce\n",
+    );
+    fake.write("proc/preload/swap", "");
+    fake.write("proc/preload/lifecycle", "");
+    fake
+}
+
+#[test]
+fn swap_writes_the_timeout_in_its_one_request() {
+    let fake = swap_fake();
+    let run = fake.run(&["swap", "interposer", "interposer-v2", "--timeout", "300"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(
+        fake.read("proc/preload/swap"),
+        "interposer interposer_v2 timeout=300\n"
+    );
+    assert!(
+        run.stdout
+            .starts_with("swapped interposer for interposer_v2; interposer_v2 now serves"),
+        "{run:?}"
+    );
+    fake.write("proc/preload/swap", "");
+    let run = fake.run(&["swap", "--force", "interposer", "interposer_v2"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(
+        fake.read("proc/preload/swap"),
+        "interposer interposer_v2 force\n"
+    );
+}
+
+#[test]
+fn a_bad_swap_timeout_is_a_usage_error_that_writes_nothing() {
+    let fake = swap_fake();
+    for bad in ["abc", "0", "-1", "1.5", "99999999999"] {
+        let timeout = format!("--timeout={bad}");
+        let run = fake.run(&["swap", "interposer", "interposer_v2", &timeout]);
+        assert_eq!(run.code, 2, "{bad}: {run:?}");
+        assert!(
+            run.stderr.contains("invalid value") && run.stderr.contains("--timeout <MS>"),
+            "{bad}: {run:?}"
+        );
+        assert_eq!(fake.read("proc/preload/swap"), "", "{bad}");
+    }
+}
+
+/// Runs `swap interposer interposer_v2` against a full FIFO for
+/// `/proc/preload/swap`, so its write waits as the kernel's would; once it
+/// waits, the interposers read `after` and it is sent `signal`.
+fn interrupted_swap(after: &str, signal: libc::c_int) -> Run {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let fake = swap_fake();
+    let swap = fake.path("proc/preload/swap");
+    fs::remove_file(&swap).unwrap();
+    let status = Command::new("mkfifo").arg(&swap).status().unwrap();
+    assert!(status.success());
+    // Held open for reading and writing (which does not wait for a
+    // partner) and filled, so that the next write waits.
+    let mut pipe = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(&swap)
+        .unwrap();
+    while pipe.write(&[0; 4096]).is_ok() {}
+    let mut child = Command::new(env!("CARGO_BIN_EXE_preloadctl"))
+        .args(["swap", "interposer", "interposer_v2"])
+        .env("PRELOADCTL_PROC_DIR", fake.path("proc"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let wchan = format!("/proc/{}/wchan", child.id());
+    let pause = std::time::Duration::from_millis(10);
+    let mut tries = 0;
+    // `pipe_write`, or `anon_pipe_write` on newer kernels.
+    while !fs::read_to_string(&wchan)
+        .unwrap_or_default()
+        .ends_with("pipe_write")
+    {
+        tries += 1;
+        if tries == 1000 {
+            let _ = child.kill();
+            panic!("preloadctl never waited in its write");
+        }
+        std::thread::sleep(pause);
+    }
+    fake.write("proc/preload/interposers", after);
+    let pid = libc::pid_t::try_from(child.id()).unwrap();
+    // SAFETY: kill() of a child's pid has no memory effects here.
+    assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
+    tries = 0;
+    while child.try_wait().unwrap().is_none() {
+        tries += 1;
+        if tries == 1000 {
+            let _ = child.kill();
+            panic!("preloadctl did not end after the signal");
+        }
+        std::thread::sleep(pause);
+    }
+    drop(pipe);
+    Run::from(child.wait_with_output().unwrap())
+}
+
+#[test]
+fn an_interrupted_swap_reports_the_state_it_left() {
+    let moved = "interposer bound=0 consumers=- symbols=x version=1.0 swap=retired:interposer_v2 state=quiescing handlers=quiesce\n\
+                 interposer_v2 bound=1 consumers=pl_a symbols=x version=2.0 swap=yes state=started handlers=quiesce\n";
+    let run = interrupted_swap(moved, libc::SIGINT);
+    assert_eq!(run.code, 8, "{run:?}");
+    assert_eq!(
+        run.stderr,
+        "preloadctl: swap interposer -> interposer_v2: SIGINT ended the wait for \
+         interposer's calls in flight; the consumers had moved already\n"
+    );
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(
+        lines[0],
+        "swapped interposer for interposer_v2; interposer_v2 now serves pl_a"
+    );
+    assert!(
+        lines[1].starts_with(
+            "interposer is still quiescing (a call is still inside it): \
+             run 'preloadctl quiesce interposer' (or echo 'quiesce interposer' > "
+        ),
+        "{run:?}"
+    );
+
+    let unmoved = swap_fake().read("proc/preload/interposers");
+    let run = interrupted_swap(&unmoved, libc::SIGTERM);
+    assert_eq!(run.code, 3, "{run:?}");
+    assert_eq!(
+        run.stderr,
+        "preloadctl: swap interposer -> interposer_v2: SIGTERM ended it before the \
+         consumers moved: nothing was swapped; interposer is started and serves pl_a\n"
+    );
+}
+
 #[test]
 fn explain_walks_the_live_list() {
     let fake = Fake::new();
