@@ -608,7 +608,7 @@ fn an_interrupted_swap_reports_the_state_it_left() {
     assert_eq!(
         run.stderr,
         "preloadctl: swap interposer -> interposer_v2: SIGINT ended the wait for \
-         interposer's calls in flight; the consumers had moved already\n"
+         interposer's calls still running; the consumers had moved already\n"
     );
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert_eq!(
