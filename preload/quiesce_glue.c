@@ -77,6 +77,9 @@ static enum seen walk(struct task_struct *task, const struct quiesce *q)
 	unsigned long addr;
 	unsigned int frames = 0;
 
+	/* An exited task's stack is gone with everything it ran. */
+	if (!READ_ONCE(task->stack))
+		return CLEAR;
 	for (unwind_start(&state, task, NULL, NULL);
 	     !unwind_done(&state) && !unwind_error(&state);
 	     unwind_next_frame(&state)) {
@@ -91,13 +94,16 @@ static enum seen walk(struct task_struct *task, const struct quiesce *q)
 			return INSIDE;
 		frames++;
 	}
-	if (unwind_error(&state))
-		return UNRELIABLE;
-	/* No frame at all: only a task whose stack is gone (it has exited). */
-	return frames || !READ_ONCE(task->stack) ? CLEAR : UNRELIABLE;
+	if (unwind_error(&state) || !frames)
+		return READ_ONCE(task->stack) ? UNRELIABLE : CLEAR;
+	return CLEAR;
 }
 
-/* Walks @task if it stays off the CPU throughout; RUNNING otherwise. */
+/*
+ * Walks @task if it stays off the CPU throughout; RUNNING otherwise. Called
+ * under rcu_read_lock(): a task that exits meanwhile frees its stack after a
+ * grace period (thread_stack_delayed_free()).
+ */
 static enum seen walk_off_cpu(struct task_struct *task, const struct quiesce *q)
 {
 	unsigned long switches;
@@ -170,7 +176,9 @@ static void walk_pending(struct quiesce *q)
 	enum seen seen;
 
 	while (i < q->count) {
+		rcu_read_lock();
 		seen = walk_off_cpu(q->tasks[i].task, q);
+		rcu_read_unlock();
 		if (seen == CLEAR) {
 			forget(q, i);
 			continue;
