@@ -63,6 +63,7 @@ struct quiesce {
 	unsigned int count;
 	bool overflow;			/* more than MAX_PENDING: walk all again */
 	cpumask_var_t cpus;		/* CPUs whose interrupt context is unseen */
+	cpumask_var_t ask;		/* CPUs an IPI asks this round */
 	struct {
 		struct task_struct *task;
 		enum seen seen;
@@ -187,7 +188,12 @@ static void walk_pending(struct quiesce *q)
 	}
 }
 
-/* Asks each CPU still unseen what it runs; clears what is outside. */
+/*
+ * Asks each CPU still unseen, and each CPU a pending task was running on,
+ * what it runs; clears what is outside. Idle tasks are not in the task
+ * list: they run nothing but the idle loop on their own stack (interrupts
+ * run on the irq stack), so only a CPU's current context can be inside.
+ */
 static void look_at_cpus(struct quiesce *q)
 {
 	unsigned int i;
@@ -195,10 +201,15 @@ static void look_at_cpus(struct quiesce *q)
 
 	cpus_read_lock();
 	cpumask_and(q->cpus, q->cpus, cpu_online_mask);
-	for_each_cpu(cpu, q->cpus)
+	cpumask_copy(q->ask, q->cpus);
+	for (i = 0; i < q->count; i++)
+		if (q->tasks[i].why == RUNNING)
+			cpumask_set_cpu(task_cpu(q->tasks[i].task), q->ask);
+	cpumask_and(q->ask, q->ask, cpu_online_mask);
+	for_each_cpu(cpu, q->ask)
 		q->on_cpu[cpu].task = NULL;
-	on_each_cpu_mask(q->cpus, look_at_this_cpu, q, true);
-	for_each_cpu(cpu, q->cpus) {
+	on_each_cpu_mask(q->ask, look_at_this_cpu, q, true);
+	for_each_cpu(cpu, q->ask) {
 		if (!q->on_cpu[cpu].task || q->on_cpu[cpu].seen != CLEAR)
 			continue;
 		cpumask_clear_cpu(cpu, q->cpus);
@@ -260,7 +271,8 @@ int preload_wait_quiescent(const char *name, unsigned int timeout_ms, char *buf,
 	if (!q)
 		return -ENOMEM;
 	q->on_cpu = kcalloc(nr_cpu_ids, sizeof(*q->on_cpu), GFP_KERNEL);
-	if (!q->on_cpu || !zalloc_cpumask_var(&q->cpus, GFP_KERNEL)) {
+	if (!q->on_cpu || !zalloc_cpumask_var(&q->cpus, GFP_KERNEL) ||
+	    !zalloc_cpumask_var(&q->ask, GFP_KERNEL)) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -292,6 +304,7 @@ int preload_wait_quiescent(const char *name, unsigned int timeout_ms, char *buf,
 		forget(q, 0);
 out:
 	free_cpumask_var(q->cpus);
+	free_cpumask_var(q->ask);
 	kfree(q->on_cpu);
 	kfree(q);
 	return ret;
