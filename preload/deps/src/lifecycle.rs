@@ -19,7 +19,7 @@ pub enum Stage {
     Loaded,
     /// Serving consumers; new ones may bind to it.
     Started,
-    /// Taken out of service: no new binding, waiting for its calls in flight.
+    /// Taken out of service: no new binding, waiting until no task is inside it.
     Quiescing,
     /// No call is left in it; it may unload.
     Quiesced,
