@@ -25,13 +25,15 @@ pub(crate) fn request(state: &State, request: &[u8]) -> Result {
     for word in words {
         match (word, word.strip_prefix(b"timeout=")) {
             (b"force", _) if !force => force = true,
-            (_, Some(ms)) if timeout_ms.is_none() => match milliseconds(ms) {
-                Some(ms) => timeout_ms = Some(ms),
-                None => {
-                    pr_err!("/proc/preload/swap: timeout= takes a positive number of milliseconds\n");
-                    return Err(EINVAL);
+            (_, Some(ms)) if timeout_ms.is_none() => {
+                match milliseconds(ms) {
+                    Some(ms) => timeout_ms = Some(ms),
+                    None => {
+                        pr_err!("/proc/preload/swap: timeout= takes a positive number of milliseconds\n");
+                        return Err(EINVAL);
+                    }
                 }
-            },
+            }
             _ => {
                 pr_err!("{}", USAGE);
                 return Err(EINVAL);
@@ -42,7 +44,9 @@ pub(crate) fn request(state: &State, request: &[u8]) -> Result {
         pr_err!("/proc/preload/swap: not module names\n");
         return Err(EINVAL);
     };
-    state.interposers.swap(&old, &new, force, timeout_ms.unwrap_or(0))
+    state
+        .interposers
+        .swap(&old, &new, force, timeout_ms.unwrap_or(0))
 }
 
 /// A positive decimal number that fits a `u32`.
