@@ -4,7 +4,9 @@
 MODDIR=/lib/modules/$(uname -r)/extra
 DEPS=/proc/preload/deps
 STATS=/proc/preload/stats
-TEST=$(basename "$0" .sh)
+# The case's name: its path under cases/, without .sh (e.g. swap/irq-callers).
+TEST=${0#*cases/}
+TEST=${TEST%.sh}
 failures=0
 
 ko() { echo "$MODDIR/$1.ko"; }
