@@ -29,6 +29,10 @@ pub(crate) fn import(buf: &[u8]) -> Result {
     let bytes: [u8; 8] = buf.try_into().map_err(|_| EINVAL)?;
     let before = u64::from_le_bytes(bytes);
     sys::add_calls(before);
-    pr_info!("carries on from {} calls; {} in all\n", before, sys::calls());
+    pr_info!(
+        "carries on from {} calls; {} in all\n",
+        before,
+        sys::calls()
+    );
     Ok(())
 }

@@ -48,7 +48,11 @@ pub(crate) fn check() -> Result {
     let file = match btf_check::read(c"/sys/kernel/btf/vmlinux") {
         Ok(file) => file,
         Err(e) => {
-            let why = if e == ENOENT { "no BTF" } else { "its BTF cannot be read" };
+            let why = if e == ENOENT {
+                "no BTF"
+            } else {
+                "its BTF cannot be read"
+            };
             pr_info!("kernel internals: Linux {version}, as checked; {why}, so struct module_use and {}() are not compared\n", ENFORCE_RWX.0);
             return Ok(());
         }

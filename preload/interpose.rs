@@ -25,8 +25,8 @@ use crate::sys::{self, handlers, Binding, ComingModule, Hold, Link, LoadingImage
 use kernel::prelude::*;
 use kernel::seq_file::{seq_print, SeqFile};
 use kernel::sync::{CondVar, Mutex};
-use kernel::{new_condvar, new_mutex};
 use kernel::time::{Instant, Monotonic};
+use kernel::{new_condvar, new_mutex};
 
 /// The interposers preload saw load, and the consumers bound to them.
 #[pin_data]
@@ -249,7 +249,8 @@ impl Interposers {
             .map(|i| {
                 i.retired_to = Some(*new);
                 i.hand_over_to = Some(*new);
-                i.stage = lifecycle::next(i.stage, Transition::SwapFrom, 0).unwrap_or(Stage::Quiescing);
+                i.stage =
+                    lifecycle::next(i.stage, Transition::SwapFrom, 0).unwrap_or(Stage::Quiescing);
                 i.symbols.iter_mut().for_each(|s| s.slot = None);
                 core::mem::take(&mut i.consumers)
             })
@@ -316,7 +317,10 @@ impl Interposers {
             }
         };
         let Some(i) = registry.live_mut(name) else {
-            return Err(refuse(&fmt!("{} is not a loaded interposer", name.as_str()), ENOENT));
+            return Err(refuse(
+                &fmt!("{} is not a loaded interposer", name.as_str()),
+                ENOENT,
+            ));
         };
         let from = i.stage;
         i.stage = lifecycle::next(from, Transition::Start, 0)
@@ -326,7 +330,11 @@ impl Interposers {
 
     /// Runs `name`'s start handler; on failure it goes back to `from`.
     fn finish_start(&self, name: &Name, from: Stage) -> Result {
-        let start = self.registry.lock().live(name).map_or(0, |i| i.handlers.start);
+        let start = self
+            .registry
+            .lock()
+            .live(name)
+            .map_or(0, |i| i.handlers.start);
         let Some(held) = Hold::take(name) else {
             // It is unloading.
             if let Some(i) = self.registry.lock().live_mut(name) {
@@ -350,7 +358,11 @@ impl Interposers {
                 return Err(lifecycle::refuse(
                     "start",
                     name,
-                    fmt!("its start handler failed (error {}); it stays {}", e.to_errno(), from.as_str()),
+                    fmt!(
+                        "its start handler failed (error {}); it stays {}",
+                        e.to_errno(),
+                        from.as_str()
+                    ),
                     e,
                 ));
             }
@@ -363,12 +375,19 @@ impl Interposers {
         let needs_slots =
             i.swappable && i.retired_to.is_none() && i.symbols.iter().any(|s| s.slot.is_none());
         if needs_slots && registry.give_slots(name).is_err() {
-            pr_warn!("{}: started without swap slots; its consumers bind directly\n", name.as_str());
+            pr_warn!(
+                "{}: started without swap slots; its consumers bind directly\n",
+                name.as_str()
+            );
         }
         pr_info!(
             "{}: started{}\n",
             name.as_str(),
-            if kept { "; held until it is quiesced" } else { "" }
+            if kept {
+                "; held until it is quiesced"
+            } else {
+                ""
+            }
         );
         Ok(())
     }
@@ -379,20 +398,33 @@ impl Interposers {
     pub(crate) fn quiesce(&self, name: &Name) -> Result {
         let (first, quiesce) = {
             let mut registry = self.registry.lock();
-            let refuse = |why: &dyn kernel::fmt::Display, e: Error| lifecycle::refuse("quiesce", name, why, e);
-            let Some(i) = registry.live_mut(name) else {
-                return Err(refuse(&fmt!("{} is not a loaded interposer", name.as_str()), ENOENT));
+            let refuse = |why: &dyn kernel::fmt::Display, e: Error| {
+                lifecycle::refuse("quiesce", name, why, e)
             };
-            let stage = lifecycle::next(i.stage, Transition::Quiesce, i.consumers.len()).map_err(|why| {
-                let error = if matches!(why, Refusal::Serves(_)) { EBUSY } else { EINVAL };
-                refuse(&fmt!("{} is {}", name.as_str(), why), error)
-            })?;
+            let Some(i) = registry.live_mut(name) else {
+                return Err(refuse(
+                    &fmt!("{} is not a loaded interposer", name.as_str()),
+                    ENOENT,
+                ));
+            };
+            let stage = lifecycle::next(i.stage, Transition::Quiesce, i.consumers.len()).map_err(
+                |why| {
+                    let error = if matches!(why, Refusal::Serves(_)) {
+                        EBUSY
+                    } else {
+                        EINVAL
+                    };
+                    refuse(&fmt!("{} is {}", name.as_str(), why), error)
+                },
+            )?;
             let first = i.stage == Stage::Started;
             i.stage = stage;
             (first, i.handlers.quiesce)
         };
         if first && quiesce != 0 {
-            let result = Hold::take(name).ok_or(ENOENT).and_then(|held| handlers::call(&held, quiesce));
+            let result = Hold::take(name)
+                .ok_or(ENOENT)
+                .and_then(|held| handlers::call(&held, quiesce));
             if let Err(e) = result {
                 if let Some(i) = self.registry.lock().live_mut(name) {
                     i.stage = Stage::Started;
@@ -400,7 +432,10 @@ impl Interposers {
                 return Err(lifecycle::refuse(
                     "quiesce",
                     name,
-                    fmt!("its quiesce handler failed (error {}); it stays started", e.to_errno()),
+                    fmt!(
+                        "its quiesce handler failed (error {}); it stays started",
+                        e.to_errno()
+                    ),
                     e,
                 ));
             }
@@ -426,7 +461,10 @@ impl Interposers {
                 // Another request completed it meanwhile.
                 return Ok(true);
             };
-            let to = i.hand_over_to.and_then(|t| registry.live(&t)).map(|t| (t.module, t.handlers.import));
+            let to = i
+                .hand_over_to
+                .and_then(|t| registry.live(&t))
+                .map(|t| (t.module, t.handlers.import));
             (i.handlers.export, to)
         };
         let held = Hold::take(name).ok_or(ENOENT)?;
@@ -436,9 +474,16 @@ impl Interposers {
             Err(e) => {
                 let why = CStr::from_bytes_until_nul(&why).map_or("", |w| w.to_str().unwrap_or(""));
                 if e == ETIMEDOUT {
-                    pr_warn!("{}: still quiescing after {} ms\n", name.as_str(), timeout_ms);
+                    pr_warn!(
+                        "{}: still quiescing after {} ms\n",
+                        name.as_str(),
+                        timeout_ms
+                    );
                 } else {
-                    pr_warn!("{}: interrupted while waiting for it to quiesce\n", name.as_str());
+                    pr_warn!(
+                        "{}: interrupted while waiting for it to quiesce\n",
+                        name.as_str()
+                    );
                 }
                 pr_warn!(
                     "{}: not yet seen outside it: {}; it stays quiescing (`quiesce {}` finishes it)\n",
@@ -495,7 +540,12 @@ impl Interposers {
     pub(crate) fn show(&self, m: &SeqFile) {
         let registry = self.registry.lock();
         for i in registry.interposers.iter().filter(|i| i.generation != 0) {
-            seq_print!(m, "{} bound={} consumers=", i.module.as_str(), i.consumers.len());
+            seq_print!(
+                m,
+                "{} bound={} consumers=",
+                i.module.as_str(),
+                i.consumers.len()
+            );
             if i.consumers.is_empty() {
                 seq_print!(m, "-");
             }
@@ -508,7 +558,11 @@ impl Interposers {
                 let comma = if n == 0 { "" } else { "," };
                 seq_print!(m, "{}{}", comma, text(&symbol.original));
             }
-            let version = if i.version.is_empty() { "-" } else { text(&i.version) };
+            let version = if i.version.is_empty() {
+                "-"
+            } else {
+                text(&i.version)
+            };
             seq_print!(m, " version={} swap=", version);
             match i.retired_to {
                 Some(to) => seq_print!(m, "retired:{}", to.as_str()),
@@ -588,8 +642,8 @@ impl Registry {
         self.interposers.retain(|i| i.module != *module);
         let mut symbols = KVec::new();
         for value in decl::modinfo_values(modinfo, decl::INTERPOSE_KEY) {
-            let redefinition = decl::parse_redefinition(value)
-                .map_err(|e| refuse_interposer(module, value, e))?;
+            let redefinition =
+                decl::parse_redefinition(value).map_err(|e| refuse_interposer(module, value, e))?;
             let (original, replacement) = (redefinition.original, redefinition.replacement);
             if symbols.iter().any(|s: &Symbol| is(&s.original, original)) {
                 return Err(refuse_interposer(module, value, "redefines it twice"));
@@ -607,7 +661,11 @@ impl Registry {
                 ));
             }
             if !has(replacement, false) {
-                return Err(refuse_interposer(module, value, "it does not define the replacement"));
+                return Err(refuse_interposer(
+                    module,
+                    value,
+                    "it does not define the replacement",
+                ));
             }
             symbols.push(
                 Symbol {
@@ -729,7 +787,11 @@ impl Registry {
                         .interposers
                         .iter()
                         .filter(|i| i.generation != 0)
-                        .find(|i| i.symbols.iter().any(|s| s.address == address && is(&s.original, symbol)))
+                        .find(|i| {
+                            i.symbols
+                                .iter()
+                                .any(|s| s.address == address && is(&s.original, symbol))
+                        })
                         .map(|i| i.module);
                     if let Some(owner) = owner.filter(|o| !pinning.contains(o)) {
                         pinning.push(owner, GFP_KERNEL)?;
@@ -802,7 +864,12 @@ impl Registry {
         let Some(interposer) = self.interposers.iter().find(|i| i.module == *name) else {
             return Ok(KVec::new());
         };
-        let mut free = self.slots.iter().enumerate().filter(|(_, s)| s.is_none()).map(|(i, _)| i);
+        let mut free = self
+            .slots
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.is_none())
+            .map(|(i, _)| i);
         let mut reserved = KVec::with_capacity(interposer.symbols.len(), GFP_KERNEL)?;
         for symbol in interposer.symbols.iter() {
             let Some(index) = free.next() else {
@@ -815,7 +882,16 @@ impl Registry {
                 return Err(ENOSPC);
             };
             let original = with_nul(strip_nul(&symbol.original))?;
-            reserved.push((index, Slot { owner: *name, original }), GFP_KERNEL)?;
+            reserved.push(
+                (
+                    index,
+                    Slot {
+                        owner: *name,
+                        original,
+                    },
+                ),
+                GFP_KERNEL,
+            )?;
         }
         Ok(reserved)
     }
@@ -823,7 +899,9 @@ impl Registry {
     /// Points the slots `reserved` for the interposer `name` at its
     /// replacements, one per symbol, in order.
     fn assign_slots(&mut self, name: &Name, reserved: KVec<(usize, Slot)>) {
-        let Registry { interposers, slots, .. } = self;
+        let Registry {
+            interposers, slots, ..
+        } = self;
         let Some(interposer) = interposers.iter_mut().find(|i| i.module == *name) else {
             return;
         };
@@ -870,29 +948,52 @@ impl Registry {
     /// Refuses, saying why, a swap from `old` to `new` that is not allowed.
     fn check_swap(&self, old: &Name, new: &Name, force: bool) -> Result {
         let refuse = |why: &dyn kernel::fmt::Display, e: Error| {
-            pr_err!("swap {} -> {} refused: {}\n", old.as_str(), new.as_str(), why);
+            pr_err!(
+                "swap {} -> {} refused: {}\n",
+                old.as_str(),
+                new.as_str(),
+                why
+            );
             e
         };
         let (Some(from), Some(to)) = (self.live(old), self.live(new)) else {
             let missing = if self.live(old).is_none() { old } else { new };
-            return Err(refuse(&fmt!("{} is not a loaded interposer", missing.as_str()), ENOENT));
+            return Err(refuse(
+                &fmt!("{} is not a loaded interposer", missing.as_str()),
+                ENOENT,
+            ));
         };
         if old == new {
             return Err(refuse(&"they are the same module", EINVAL));
         }
         if let Err(why) = lifecycle::next(from.stage, Transition::SwapFrom, from.consumers.len()) {
-            return Err(refuse(&fmt!("{} is {}, not started", old.as_str(), why), EINVAL));
+            return Err(refuse(
+                &fmt!("{} is {}, not started", old.as_str(), why),
+                EINVAL,
+            ));
         }
         if let Err(why) = lifecycle::next(to.stage, Transition::SwapTo, 0) {
-            return Err(refuse(&fmt!("{} is {}; start it first", new.as_str(), why), EINVAL));
+            return Err(refuse(
+                &fmt!("{} is {}; start it first", new.as_str(), why),
+                EINVAL,
+            ));
         }
         for (i, name, other) in [(from, old, new), (to, new, old)] {
             if !i.swappable {
-                return Err(refuse(&fmt!("{} is not swappable (no interpose_swappable=yes)", name.as_str()), EINVAL));
+                return Err(refuse(
+                    &fmt!(
+                        "{} is not swappable (no interpose_swappable=yes)",
+                        name.as_str()
+                    ),
+                    EINVAL,
+                ));
             }
             // Swapping back to the one retired for `old` is a rollback.
             if let Some(to) = i.retired_to.filter(|to| to != other || name == old) {
-                return Err(refuse(&fmt!("{} was swapped for {} already", name.as_str(), to.as_str()), EINVAL));
+                return Err(refuse(
+                    &fmt!("{} was swapped for {} already", name.as_str(), to.as_str()),
+                    EINVAL,
+                ));
             }
         }
         if let Some(c) = from.pinned_by.first() {
@@ -909,15 +1010,37 @@ impl Registry {
         // Every consumer must be live, so that it can be linked to `new`: not
         // coming, nor unloading. (One still loading, before its coming, is
         // linked to whoever owns its slots at its coming.)
-        if let Some(c) = from.consumers.iter().find(|c| sys::module_state(c) != ModuleState::Live) {
-            return Err(refuse(&fmt!("{} is loading or unloading; try again", c.as_str()), EBUSY));
+        if let Some(c) = from
+            .consumers
+            .iter()
+            .find(|c| sys::module_state(c) != ModuleState::Live)
+        {
+            return Err(refuse(
+                &fmt!("{} is loading or unloading; try again", c.as_str()),
+                EBUSY,
+            ));
         }
         for symbol in from.symbols.iter() {
             if symbol.slot.is_none() {
-                return Err(refuse(&fmt!("{}'s consumers are bound to its {} directly", old.as_str(), text(&symbol.original)), EINVAL));
+                return Err(refuse(
+                    &fmt!(
+                        "{}'s consumers are bound to its {} directly",
+                        old.as_str(),
+                        text(&symbol.original)
+                    ),
+                    EINVAL,
+                ));
             }
             if !to.symbols.iter().any(|s| s.original == symbol.original) {
-                return Err(refuse(&fmt!("{} does not redefine {}, which {} does", new.as_str(), text(&symbol.original), old.as_str()), EINVAL));
+                return Err(refuse(
+                    &fmt!(
+                        "{} does not redefine {}, which {} does",
+                        new.as_str(),
+                        text(&symbol.original),
+                        old.as_str()
+                    ),
+                    EINVAL,
+                ));
             }
         }
         if !force && decl::version_newer(&to.version, &from.version) != Some(true) {
@@ -938,7 +1061,9 @@ impl Registry {
     /// Gives each symbol of `name` without a slot of its own (after a
     /// rollback to it) one of the slots that jump into it for that symbol.
     fn adopt_slots(&mut self, name: &Name) {
-        let Registry { interposers, slots, .. } = self;
+        let Registry {
+            interposers, slots, ..
+        } = self;
         let Some(interposer) = interposers.iter_mut().find(|i| i.module == *name) else {
             return;
         };
@@ -953,7 +1078,9 @@ impl Registry {
     /// Points every slot that jumps into `old` at `new`'s replacement for the
     /// same symbol (checked by `check_swap`); returns how many.
     fn move_slots(&mut self, old: &Name, new: &Name) -> usize {
-        let Registry { interposers, slots, .. } = self;
+        let Registry {
+            interposers, slots, ..
+        } = self;
         let Some(to) = interposers.iter().find(|i| i.module == *new) else {
             return 0;
         };
@@ -989,7 +1116,12 @@ impl Registry {
             };
             let (name, stage) = (interposer.module.as_str(), interposer.state_text());
             if edge.optional {
-                pr_warn!("{}: interposer {} is {}; loading without binding to it\n", consumer.as_str(), name, stage);
+                pr_warn!(
+                    "{}: interposer {} is {}; loading without binding to it\n",
+                    consumer.as_str(),
+                    name,
+                    stage
+                );
                 continue;
             }
             pr_err!(
@@ -1030,7 +1162,9 @@ impl Registry {
             // A swap slot is a direct jump, no valid target of an indirect
             // call (no ENDBR, no kCFI type): a consumer that may call the
             // function through a pointer gets the replacement itself.
-            let through_slot = redefined.slot.filter(|_| !image.takes_address(symbol.index));
+            let through_slot = redefined
+                .slot
+                .filter(|_| !image.takes_address(symbol.index));
             if redefined.slot.is_some() && through_slot.is_none() {
                 pr_info!(
                     "{}: takes the address of {}: bound to {}'s {} itself, not to its swap slot; {} cannot be swapped while {} is loaded\n",
@@ -1096,7 +1230,12 @@ fn transfer_state(old: &Name, held: &Hold, export: usize, new: &Name, import: us
         Ok(len)
     })();
     match result {
-        Ok(len) => pr_info!("{} handed {} byte(s) of state to {}\n", old.as_str(), len, new.as_str()),
+        Ok(len) => pr_info!(
+            "{} handed {} byte(s) of state to {}\n",
+            old.as_str(),
+            len,
+            new.as_str()
+        ),
         Err(e) => pr_err!(
             "{} could not hand its state to {} (error {})\n",
             old.as_str(),
@@ -1106,7 +1245,11 @@ fn transfer_state(old: &Name, held: &Hold, export: usize, new: &Name, import: us
     }
 }
 
-pub(crate) fn refuse_interposer(module: &Name, value: &[u8], why: impl kernel::fmt::Display) -> Error {
+pub(crate) fn refuse_interposer(
+    module: &Name,
+    value: &[u8],
+    why: impl kernel::fmt::Display,
+) -> Error {
     pr_err!(
         "{}: cannot be an interposer: modinfo \"interpose={}\": {}\n",
         module.as_str(),

@@ -63,7 +63,11 @@ impl Handlers {
     /// The names of the handlers it declares, for `handlers=`.
     pub(crate) fn declared(&self) -> impl Iterator<Item = &'static str> + '_ {
         let present = [self.start, self.quiesce, self.export, self.import];
-        SHOWN.into_iter().zip(present).filter(|(_, a)| *a != 0).map(|(n, _)| n)
+        SHOWN
+            .into_iter()
+            .zip(present)
+            .filter(|(_, a)| *a != 0)
+            .map(|(n, _)| n)
     }
 }
 

@@ -9,10 +9,10 @@ use crate::sys::{self, ComingModule, Link, LoadingImage, ModuleState};
 use crate::table::TextBuf;
 use crate::{modules_dep, State};
 use core::fmt::Write;
-use kernel::{new_condvar, new_mutex};
 use kernel::prelude::*;
 use kernel::sync::{CondVar, Mutex};
 use kernel::time::{delay::fsleep, Delta};
+use kernel::{new_condvar, new_mutex};
 
 /// How long to wait for a dependency that another task is still loading.
 const LOADING_WAIT_MS: i64 = 30_000;

@@ -17,11 +17,11 @@ mod config;
 pub mod deps;
 mod internals;
 mod interpose;
+#[path = "deps/src/interpose.rs"]
+pub mod interpose_decl;
 mod lifecycle;
 #[path = "deps/src/lifecycle.rs"]
 pub mod lifecycle_model;
-#[path = "deps/src/interpose.rs"]
-pub mod interpose_decl;
 mod loader;
 mod modules_dep;
 mod proc;

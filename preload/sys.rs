@@ -263,7 +263,12 @@ impl Hold {
         // SAFETY: `name` is NUL-terminated and outlives the call; `why` is
         // writable for its length; the module is held.
         let ret = unsafe {
-            glue::preload_wait_quiescent(name.as_ptr(), timeout_ms, why.as_mut_ptr().cast(), why.len())
+            glue::preload_wait_quiescent(
+                name.as_ptr(),
+                timeout_ms,
+                why.as_mut_ptr().cast(),
+                why.len(),
+            )
         };
         to_result(ret).map(|_| ())
     }
@@ -715,7 +720,11 @@ unsafe extern "C" fn preload_rust_going(ctx: *const c_void, name: *const c_char,
 ///
 /// `ctx` as for [`state`]; `request` points to `len` bytes.
 #[no_mangle]
-unsafe extern "C" fn preload_rust_swap(ctx: *const c_void, request: *const c_char, len: usize) -> c_int {
+unsafe extern "C" fn preload_rust_swap(
+    ctx: *const c_void,
+    request: *const c_char,
+    len: usize,
+) -> c_int {
     // SAFETY: Guaranteed by the caller.
     let (state, request) = unsafe { (state(ctx), bytes(request, len)) };
     match crate::swap::request(state, request) {

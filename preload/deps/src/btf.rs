@@ -375,7 +375,10 @@ impl<'a> Btf<'a> {
             .find(|(_, t)| t.kind == STRUCT && t.vlen > 0 && self.name(t.name_off) == Some(name));
         match found {
             Some((id, _)) => Some(StructLayout { btf: self, id }),
-            None => self.base?.struct_layout(name).map(|l| StructLayout { btf: self, id: l.id }),
+            None => self.base?.struct_layout(name).map(|l| StructLayout {
+                btf: self,
+                id: l.id,
+            }),
         }
     }
 
@@ -476,14 +479,28 @@ impl fmt::Display for StructLayout<'_, '_> {
         let Some(t) = self.btf.get(self.id) else {
             return f.write_str("?");
         };
-        write!(f, "struct {} ({} bytes):", self.btf.name(t.name_off).unwrap_or("?"), t.size_or_type)?;
+        write!(
+            f,
+            "struct {} ({} bytes):",
+            self.btf.name(t.name_off).unwrap_or("?"),
+            t.size_or_type
+        )?;
         for (i, member) in t.body.chunks_exact(12).enumerate() {
             let word = |at| u32_at(member, at).unwrap_or(0);
             // With kind_flag, the offset's top 8 bits are a bitfield's size.
-            let bits = if t.kind_flag { word(8) & 0xff_ffff } else { word(8) };
+            let bits = if t.kind_flag {
+                word(8) & 0xff_ffff
+            } else {
+                word(8)
+            };
             f.write_str(if i == 0 { " " } else { ", " })?;
             self.btf.render(word(4), 0, f)?;
-            write!(f, " {} @{}", self.btf.name(word(0)).unwrap_or("<anon>"), bits / 8)?;
+            write!(
+                f,
+                " {} @{}",
+                self.btf.name(word(0)).unwrap_or("<anon>"),
+                bits / 8
+            )?;
             if bits % 8 != 0 {
                 write!(f, "+{}", bits % 8)?;
             }

@@ -83,7 +83,9 @@ pub fn next(stage: Stage, transition: Transition, consumers: usize) -> Result<St
     use Stage::*;
     match (transition, stage) {
         (Transition::Start, Loaded | Quiesced) => Ok(Started),
-        (Transition::Quiesce, Started | Quiescing) if consumers > 0 => Err(Refusal::Serves(consumers)),
+        (Transition::Quiesce, Started | Quiescing) if consumers > 0 => {
+            Err(Refusal::Serves(consumers))
+        }
         (Transition::Quiesce, Started | Quiescing) => Ok(Quiescing),
         (Transition::SwapFrom, Started) => Ok(Quiescing),
         (Transition::SwapTo, Started) => Ok(Started),
@@ -121,8 +123,16 @@ mod tests {
     #[test]
     fn both_ends_of_a_swap_are_started() {
         for stage in STAGES {
-            assert_eq!(next(stage, SwapFrom, 2).is_ok(), stage == Started, "{stage:?}");
-            assert_eq!(next(stage, SwapTo, 2).is_ok(), stage == Started, "{stage:?}");
+            assert_eq!(
+                next(stage, SwapFrom, 2).is_ok(),
+                stage == Started,
+                "{stage:?}"
+            );
+            assert_eq!(
+                next(stage, SwapTo, 2).is_ok(),
+                stage == Started,
+                "{stage:?}"
+            );
         }
         assert_eq!(next(Started, SwapFrom, 2), Ok(Quiescing));
         assert_eq!(next(Started, SwapTo, 0), Ok(Started));

@@ -217,7 +217,10 @@ fn a_struct_layout_prints_members_types_and_offsets() {
         btf.struct_layout("flags").unwrap().to_string(),
         "struct flags (4 bytes): unsigned int low @0, unsigned int high @0+3"
     );
-    assert!(btf.struct_layout("list_head").is_none(), "a struct without members has no layout");
+    assert!(
+        btf.struct_layout("list_head").is_none(),
+        "a struct without members has no layout"
+    );
     assert!(btf.struct_layout("nothing").is_none());
     // Found through split BTF, in its base.
     let (next_id, strings) = b.sizes();

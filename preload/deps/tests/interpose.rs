@@ -14,7 +14,13 @@ fn section(entries: &[&str]) -> Vec<u8> {
 
 #[test]
 fn values_of_one_key_only() {
-    let s = section(&["license=GPL", "interpose=a:b", "interposer=x", "interpose=c:d", "interposable=e"]);
+    let s = section(&[
+        "license=GPL",
+        "interpose=a:b",
+        "interposer=x",
+        "interpose=c:d",
+        "interposable=e",
+    ]);
     let values: Vec<_> = modinfo_values(&s, INTERPOSE_KEY).collect();
     assert_eq!(values, [&b"a:b"[..], b"c:d"]);
 }
@@ -54,7 +60,10 @@ fn symbol_length_limit() {
 
 #[test]
 fn flags_are_words_of_any_interposable_entry() {
-    let s = section(&["interposable=_printk, sample_lib_compute", "interposable=other\tmore"]);
+    let s = section(&[
+        "interposable=_printk, sample_lib_compute",
+        "interposable=other\tmore",
+    ]);
     for flagged in ["_printk", "sample_lib_compute", "other", "more"] {
         assert!(flags_symbol(&s, flagged.as_bytes()), "{flagged}");
     }
@@ -92,7 +101,15 @@ fn versions_compare_part_by_part() {
 
 #[test]
 fn versions_that_are_not_dotted_numbers_do_not_compare() {
-    for bad in [&b""[..], b"1.", b".1", b"1..2", b"v1", b"1.0-rc1", b"1234567890"] {
+    for bad in [
+        &b""[..],
+        b"1.",
+        b".1",
+        b"1..2",
+        b"v1",
+        b"1.0-rc1",
+        b"1234567890",
+    ] {
         assert_eq!(version_newer(bad, b"1"), None, "{bad:?}");
         assert_eq!(version_newer(b"1", bad), None, "{bad:?}");
     }

@@ -177,7 +177,9 @@ fn unfinished_shows_the_started_line_with_its_number() {
     splitter.feed(b"\n", &mut f).unwrap();
     assert_eq!(splitter.unfinished(), None);
     // A line refused as too long is not shown while it is skipped.
-    splitter.feed(&vec![b'x'; LINE_MAX + 1], &mut f).unwrap_err();
+    splitter
+        .feed(&vec![b'x'; LINE_MAX + 1], &mut f)
+        .unwrap_err();
     assert_eq!(splitter.unfinished(), None);
     splitter.feed(b"x\ne", &mut f).unwrap();
     assert_eq!(splitter.unfinished(), Some((4, &b"e"[..])));

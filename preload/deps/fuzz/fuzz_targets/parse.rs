@@ -28,10 +28,16 @@ fn canonical(edges: &[Edge]) -> String {
 fuzz_target!(|data: &[u8]| {
     let Some(edges) = parse(data) else { return };
     let mut scratch = vec![0; edges.len()];
-    let _ = List::new(&edges).find_cycle(&mut scratch).expect("scratch is long enough");
+    let _ = List::new(&edges)
+        .find_cycle(&mut scratch)
+        .expect("scratch is long enough");
     let text = canonical(&edges);
     let again = parse(text.as_bytes()).expect("canonical text parses");
     assert_eq!(canonical(&again), text);
-    let pairs = |e: &[Edge]| e.iter().map(|e| (e.consumer, e.dep, e.optional)).collect::<Vec<_>>();
+    let pairs = |e: &[Edge]| {
+        e.iter()
+            .map(|e| (e.consumer, e.dep, e.optional))
+            .collect::<Vec<_>>()
+    };
     assert_eq!(pairs(&again), pairs(&edges));
 });
