@@ -11,6 +11,7 @@
 #   make print-kdir  print the flavor's kernel build directory
 #   make qemu        interactive shell in the flavor's guest
 #   make userspace   build preloadctl (target/release/preloadctl)
+#   make fmt         format the Rust as the kernel formats its own (make test checks it)
 #   make install     install preloadctl, its systemd unit, the modules-load.d
 #                    snippet, the kernel postinst hook (preloadctl abi check)
 #                    and an example /etc/preload.conf (DESTDIR, PREFIX)
@@ -29,7 +30,7 @@ UNITDIR ?= $(PREFIX)/lib/systemd/system
 MODULESLOADDIR ?= $(PREFIX)/lib/modules-load.d
 PACKAGING := userspace/packaging
 
-.PHONY: all demo test test-debug test-fleet bench kernel modules ext print-kdir qemu userspace install clean
+.PHONY: all demo test test-debug test-fleet bench kernel modules ext print-kdir qemu userspace fmt install clean
 all: modules userspace
 
 demo:
@@ -62,6 +63,9 @@ print-kdir:
 
 qemu:
 	scripts/qemu-run --interactive
+
+fmt:
+	scripts/check-format --fix
 
 userspace:
 	cargo build --release --locked --manifest-path userspace/Cargo.toml
