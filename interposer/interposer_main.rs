@@ -9,13 +9,14 @@
 //! `interposer_v2` can take its consumers over while they run, and the count
 //! of calls it answered (`sample_state.rs`) with them.
 
+#![deny(unsafe_code)]
+
 use kernel::prelude::*;
 
 mod preload_interpose;
 mod sample_state;
+#[allow(unsafe_code)]
 mod sys;
-
-preload_interpose::preload_modinfo!("version", "1.0");
 
 module! {
     type: Interposer,

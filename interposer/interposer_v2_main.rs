@@ -5,24 +5,20 @@
 //! same symbols, with results that tell it apart: `sample_lib_compute` adds
 //! 2000, `sample_lib_step` adds 200, `sample_lib_wait` adds 2000, messages
 //! are tagged "[interposer v2] ". The declarations, C entry points and state
-//! are the sample's (`sys.rs`, `interposer_v2_glue.c`, `sample_state.rs`).
+//! are the sample's (`sys.rs`, `interposer_v2_glue.c`, `sample_state.rs`);
+//! Kbuild compiles this file with `--cfg interposer_v2`, which `sys.rs`
+//! reads for what differs: the version, and the start and quiesce handlers.
+
+#![deny(unsafe_code)]
 
 use kernel::prelude::*;
 
 mod preload_interpose;
 #[path = "sample_state.rs"]
 mod sample_state;
+#[allow(unsafe_code)]
 #[path = "sys.rs"]
 mod sys;
-
-// Unlike version 1 it declares start and quiesce handlers: preload holds it
-// while it is started, and it must be quiesced before it unloads.
-preload_interpose::preload_lifecycle! {
-    start: start,
-    quiesce: quiesce,
-}
-
-preload_interpose::preload_modinfo!("version", "2.0");
 
 module! {
     type: InterposerV2,

@@ -27,6 +27,10 @@
 //! and the pointer type are foreign-function matters: they belong in `sys.rs`.
 //! Rust cannot see the C declaration, so what is checked is the signature
 //! written there; preload compares BTF types where the kernel has them.
+//!
+//! Every macro here expands to what the `unsafe_code` lint flags (exported
+//! C symbols, `.modinfo` sections, `unsafe` blocks): invoke them in `sys.rs`,
+//! the one module the crate's `#![deny(unsafe_code)]` allows it in.
 
 /// Emits the `.modinfo` entry `key=value` (both string literals), e.g.
 /// `preload_modinfo!("version", "2.0")` (the kernel's `module!` has no

@@ -2,9 +2,10 @@
 
 //! The one room for `unsafe`: the C functions the interposer calls and the
 //! C-ABI entry points of its Rust replacements and handlers, with their
-//! declarations.
+//! declarations and `.modinfo` tags. Both versions of the sample are built
+//! from it; version 2 with `--cfg interposer_v2`.
 
-use crate::preload_interpose::{preload_interpose, preload_lifecycle};
+use crate::preload_interpose::{preload_interpose, preload_lifecycle, preload_modinfo};
 use core::ffi::{c_int, c_long};
 
 mod ffi {
@@ -28,6 +29,19 @@ mod ffi {
 preload_lifecycle! {
     export: crate::sample_state::export,
     import: crate::sample_state::import,
+}
+
+#[cfg(not(interposer_v2))]
+preload_modinfo!("version", "1.0");
+#[cfg(interposer_v2)]
+preload_modinfo!("version", "2.0");
+
+// Unlike version 1, version 2 declares start and quiesce handlers: preload
+// holds it while it is started, and it must be quiesced before it unloads.
+#[cfg(interposer_v2)]
+preload_lifecycle! {
+    start: crate::start,
+    quiesce: crate::quiesce,
 }
 
 /// Counts one call the sample answered.

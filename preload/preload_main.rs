@@ -5,6 +5,8 @@
 //! loads its dependencies first and records them as real kernel dependency
 //! links.
 
+#![deny(unsafe_code)]
+
 use kernel::new_mutex;
 use kernel::prelude::*;
 use kernel::sync::{Arc, Mutex};
@@ -27,6 +29,7 @@ mod modules_dep;
 mod proc;
 mod stats;
 mod swap;
+#[allow(unsafe_code)]
 mod sys;
 mod table;
 
