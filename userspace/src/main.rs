@@ -20,6 +20,7 @@ mod reload;
 mod signal;
 mod stage;
 mod status;
+mod store;
 mod swap;
 mod tools;
 mod veto;

@@ -3,14 +3,13 @@
 //! without touching the live list, the config or the installed modules.
 
 use crate::abi::staged::{self as abi_staged, Verdict};
-use crate::apply::live_list;
 use crate::bundle::{sha256_file, Bundle, Entry};
-use crate::check::missing_modules;
-use crate::config;
+use crate::config::{self, missing_modules};
 use crate::context::Context;
 use crate::error::{Error, Exit};
 use crate::modules::Installed;
 use crate::plan::{Change, Plan};
+use crate::store::live_list;
 use crate::veto::{self, Veto};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
