@@ -27,7 +27,6 @@ mod veto;
 
 use clap::Parser;
 use cli::{AbiCommand, Cli, Command};
-use context::Context;
 use error::{Error, Exit};
 use std::process::ExitCode;
 
@@ -46,7 +45,7 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<Exit, Error> {
-    let ctx = Context::new(cli.paths);
+    let ctx = cli.paths.into_context();
     match cli.command {
         Command::Check { strict, files } => check::run(&ctx, files, strict),
         Command::Apply { dry_run, files } => apply::apply(&ctx, files, dry_run),
