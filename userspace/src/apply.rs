@@ -48,7 +48,7 @@ pub fn apply(ctx: &Context, files: Vec<PathBuf>, dry_run: bool) -> Result<Exit, 
 /// Undoes the last commit if its record is there (see `commit`), else puts
 /// the last-known-good list back.
 pub fn rollback(ctx: &Context) -> Result<Exit, Error> {
-    if let Some(exit) = crate::commit::rollback(ctx)? {
+    if let Some(exit) = crate::rollout::commit::rollback(ctx)? {
         return Ok(exit);
     }
     let path = ctx.last_good();

@@ -3,10 +3,8 @@
 
 mod abi;
 mod apply;
-mod bundle;
 mod check;
 mod cli;
-mod commit;
 mod config;
 mod context;
 mod diff;
@@ -14,16 +12,14 @@ mod error;
 mod explain;
 mod lifecycle;
 mod modules;
-mod plan;
 mod procfs;
 mod reload;
+mod rollout;
 mod signal;
-mod stage;
 mod status;
 mod store;
 mod swap;
 mod tools;
-mod veto;
 
 use clap::Parser;
 use cli::{AbiCommand, Cli, Command};
@@ -54,16 +50,16 @@ fn run(cli: Cli) -> Result<Exit, Error> {
             json,
             reload_consumers,
             bundle,
-        } => stage::prepare(
+        } => rollout::stage::prepare(
             &ctx,
-            &stage::Options {
+            &rollout::stage::Options {
                 bundle,
                 json,
                 reload_consumers,
             },
         ),
-        Command::Commit => commit::run(&ctx),
-        Command::Abort => stage::abort(&ctx),
+        Command::Commit => rollout::commit::run(&ctx),
+        Command::Abort => rollout::stage::abort(&ctx),
         Command::Reload { files } => reload::run(&ctx, files),
         Command::Status { json } => status::run(&ctx, json),
         Command::Swap {
