@@ -2,21 +2,16 @@
 //! `/etc`, like `modprobe.d` and `modprobe -c` do for modprobe.
 
 mod abi;
-mod apply;
-mod check;
 mod cli;
 mod config;
 mod context;
-mod diff;
 mod error;
-mod explain;
 mod lifecycle;
+mod list;
 mod modules;
 mod procfs;
-mod reload;
 mod rollout;
 mod signal;
-mod status;
 mod store;
 mod swap;
 mod tools;
@@ -43,9 +38,9 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<Exit, Error> {
     let ctx = cli.paths.into_context();
     match cli.command {
-        Command::Check { strict, files } => check::run(&ctx, files, strict),
-        Command::Apply { dry_run, files } => apply::apply(&ctx, files, dry_run),
-        Command::Rollback => apply::rollback(&ctx),
+        Command::Check { strict, files } => list::check::run(&ctx, files, strict),
+        Command::Apply { dry_run, files } => list::apply::apply(&ctx, files, dry_run),
+        Command::Rollback => list::apply::rollback(&ctx),
         Command::Prepare {
             json,
             reload_consumers,
@@ -60,8 +55,8 @@ fn run(cli: Cli) -> Result<Exit, Error> {
         ),
         Command::Commit => rollout::commit::run(&ctx),
         Command::Abort => rollout::stage::abort(&ctx),
-        Command::Reload { files } => reload::run(&ctx, files),
-        Command::Status { json } => status::run(&ctx, json),
+        Command::Reload { files } => list::reload::run(&ctx, files),
+        Command::Status { json } => list::status::run(&ctx, json),
         Command::Swap {
             force,
             timeout,
@@ -73,7 +68,7 @@ fn run(cli: Cli) -> Result<Exit, Error> {
             lifecycle::request(&ctx, lifecycle::Request::Quiesce, &module)
         }
         Command::Stop { module } => lifecycle::stop(&ctx, &module),
-        Command::Explain { module, files } => explain::run(&ctx, &module, files),
+        Command::Explain { module, files } => list::explain::run(&ctx, &module, files),
         Command::Abi(AbiCommand::Snapshot {
             kernel,
             stable_list,

@@ -1,10 +1,10 @@
 //! `preloadctl apply` and `rollback`: replacing the live list in one update,
 //! keeping the list it replaced as the last-known-good one; `rollback` also
-//! undoes a `commit` (see `commit.rs`).
+//! undoes a `commit` (see `rollout/commit.rs`).
 
+use super::diff::diff;
 use crate::config;
 use crate::context::Context;
-use crate::diff::diff;
 use crate::error::{Error, Exit};
 use crate::store::{live_list, replace_verified, save_last_good};
 use std::fs;
