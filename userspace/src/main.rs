@@ -13,12 +13,12 @@ mod procfs;
 mod rollout;
 mod signal;
 mod store;
-mod swap;
 mod tools;
 
 use clap::Parser;
 use cli::{AbiCommand, Cli, Command};
 use error::{Error, Exit};
+use lifecycle::transition::Request;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -62,12 +62,12 @@ fn run(cli: Cli) -> Result<Exit, Error> {
             timeout,
             old,
             new,
-        } => swap::run(&ctx, &old, &new, force, timeout),
-        Command::Start { module } => lifecycle::request(&ctx, lifecycle::Request::Start, &module),
+        } => lifecycle::swap::run(&ctx, &old, &new, force, timeout),
+        Command::Start { module } => lifecycle::transition::request(&ctx, Request::Start, &module),
         Command::Quiesce { module } => {
-            lifecycle::request(&ctx, lifecycle::Request::Quiesce, &module)
+            lifecycle::transition::request(&ctx, Request::Quiesce, &module)
         }
-        Command::Stop { module } => lifecycle::stop(&ctx, &module),
+        Command::Stop { module } => lifecycle::transition::stop(&ctx, &module),
         Command::Explain { module, files } => list::explain::run(&ctx, &module, files),
         Command::Abi(AbiCommand::Snapshot {
             kernel,
