@@ -1,5 +1,9 @@
 //! preloadctl: checks and applies the preload dependency list kept under
 //! `/etc`, like `modprobe.d` and `modprobe -c` do for modprobe.
+//!
+//! `unsafe` code lives only in `sys.rs`.
+
+#![deny(unsafe_code)]
 
 mod abi;
 mod cli;
@@ -11,8 +15,9 @@ mod list;
 mod modules;
 mod procfs;
 mod rollout;
-mod signal;
 mod store;
+#[allow(unsafe_code)]
+mod sys;
 mod tools;
 
 use clap::Parser;
