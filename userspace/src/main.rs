@@ -1,6 +1,15 @@
 //! preloadctl: checks and applies the preload dependency list kept under
 //! `/etc`, like `modprobe.d` and `modprobe -c` do for modprobe.
 //!
+//! Imports go one way, down: this file and `cli.rs` (the options) on top;
+//! under them one folder per job, `list/`, `rollout/`, `lifecycle/` and
+//! `abi/`; at the bottom the files the jobs share: `config.rs`,
+//! `context.rs`, `error.rs`, `modules.rs`, `procfs.rs`, `store.rs`,
+//! `tools.rs` and `sys.rs`. Between the folders: `list/` uses `rollout/`
+//! (rollback undoes a commit) and `abi/` (status shows the last report),
+//! `rollout/` uses `abi/` (prepare checks the staged modules); nothing
+//! goes back up.
+//!
 //! `unsafe` code lives only in `sys.rs`.
 
 #![deny(unsafe_code)]
