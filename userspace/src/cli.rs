@@ -1,5 +1,6 @@
 //! The command line: options and subcommands (clap derive).
 
+use crate::context::Context;
 use crate::error::EXIT_CODES_HELP;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -76,6 +77,20 @@ pub struct PathArgs {
         default_value = "/run/preload"
     )]
     pub run_dir: PathBuf,
+}
+
+impl PathArgs {
+    /// The places these directories make.
+    pub fn into_context(self) -> Context {
+        Context::new(
+            self.proc_dir,
+            self.modules_dir,
+            self.config_dir,
+            self.state_dir,
+            self.run_dir,
+            self.sys_dir,
+        )
+    }
 }
 
 /// The subcommands.

@@ -1,11 +1,14 @@
 //! Config sources: finding the files, parsing them all with the shared
-//! grammar, merging them into one list and checking it for cycles.
+//! grammar, merging them into one list and checking it for cycles and for
+//! modules that are not installed.
 //!
 //! Every parse goes through `preload_deps`, the parser the kernel module is
 //! built from; this file only collects every error instead of the first.
 
 use crate::error::{describe, Error, Exit};
-use preload_deps::{merge, parse_line, write_canonical, Edge, List, ENTRIES_MAX};
+use crate::modules::Installed;
+use preload_deps::{merge, parse_line, write_canonical, Edge, List, Name, ENTRIES_MAX};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -251,6 +254,46 @@ impl Config {
         }
         found
     }
+}
+
+/// Names each module that is not installed, once, at the first line naming
+/// it. With `strict` these are errors, except for modules only ever named as
+/// optional dependencies, which are allowed to be missing.
+pub fn missing_modules(
+    config: &Config,
+    installed: &Installed,
+    modules_dir: &Path,
+    strict: bool,
+) -> Vec<Diagnostic> {
+    // For each missing module: where it is first named, and whether it is required.
+    let mut missing: BTreeMap<Name, (u32, bool)> = BTreeMap::new();
+    for edge in config.list().edges() {
+        for (name, required) in [(edge.consumer, true), (edge.dep, !edge.optional)] {
+            if installed.file(name.as_str()).is_none() {
+                let entry = missing.entry(name).or_insert((edge.seq, required));
+                entry.0 = entry.0.min(edge.seq);
+                entry.1 |= required;
+            }
+        }
+    }
+    let mut missing: Vec<_> = missing.into_iter().collect();
+    missing.sort_by_key(|&(_, (seq, _))| seq);
+    missing
+        .into_iter()
+        .map(|(name, (seq, required))| Diagnostic {
+            place: config.place_of(seq),
+            warning: !strict || !required,
+            reason: format!(
+                "{} {name} is not installed under {}",
+                if required {
+                    "module"
+                } else {
+                    "optional dependency"
+                },
+                modules_dir.display()
+            ),
+        })
+        .collect()
 }
 
 #[cfg(test)]

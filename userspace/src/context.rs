@@ -1,6 +1,5 @@
 //! The places preloadctl works on, taken from the global options.
 
-use crate::cli::PathArgs;
 use crate::config::default_sources;
 use crate::error::Error;
 use crate::modules;
@@ -22,15 +21,23 @@ pub struct Context {
 }
 
 impl Context {
-    /// Takes the directories from the command line.
-    pub fn new(paths: PathArgs) -> Context {
+    /// Takes the directories the global options name (`modules_dir`: the
+    /// running kernel's if `None`).
+    pub fn new(
+        proc_dir: PathBuf,
+        modules_dir: Option<PathBuf>,
+        config_dir: PathBuf,
+        state_dir: PathBuf,
+        run_dir: PathBuf,
+        sys_dir: PathBuf,
+    ) -> Context {
         Context {
-            proc: Proc::new(paths.proc_dir),
-            modules_dir: paths.modules_dir,
-            config_dir: paths.config_dir,
-            state_dir: paths.state_dir,
-            run_dir: paths.run_dir,
-            sys_dir: paths.sys_dir,
+            proc: Proc::new(proc_dir),
+            modules_dir,
+            config_dir,
+            state_dir,
+            run_dir,
+            sys_dir,
         }
     }
 

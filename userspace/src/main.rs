@@ -1,33 +1,38 @@
 //! preloadctl: checks and applies the preload dependency list kept under
 //! `/etc`, like `modprobe.d` and `modprobe -c` do for modprobe.
+//!
+//! Imports go one way, down: this file and `cli.rs` (the options) on top;
+//! under them one folder per job, `list/`, `rollout/`, `lifecycle/` and
+//! `abi/`; at the bottom the files the jobs share: `config.rs`,
+//! `context.rs`, `error.rs`, `modules.rs`, `procfs.rs`, `store.rs`,
+//! `tools.rs` and `sys.rs`. Between the folders: `list/` uses `rollout/`
+//! (rollback undoes a commit) and `abi/` (status shows the last report),
+//! `rollout/` uses `abi/` (prepare checks the staged modules); nothing
+//! goes back up.
+//!
+//! `unsafe` code lives only in `sys.rs`.
+
+#![deny(unsafe_code)]
 
 mod abi;
-mod apply;
-mod bundle;
-mod check;
 mod cli;
-mod commit;
 mod config;
 mod context;
-mod diff;
 mod error;
-mod explain;
 mod lifecycle;
+mod list;
 mod modules;
-mod plan;
 mod procfs;
-mod reload;
-mod signal;
-mod stage;
-mod status;
-mod swap;
+mod rollout;
+mod store;
+#[allow(unsafe_code)]
+mod sys;
 mod tools;
-mod veto;
 
 use clap::Parser;
 use cli::{AbiCommand, Cli, Command};
-use context::Context;
 use error::{Error, Exit};
+use lifecycle::transition::Request;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -45,39 +50,39 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<Exit, Error> {
-    let ctx = Context::new(cli.paths);
+    let ctx = cli.paths.into_context();
     match cli.command {
-        Command::Check { strict, files } => check::run(&ctx, files, strict),
-        Command::Apply { dry_run, files } => apply::apply(&ctx, files, dry_run),
-        Command::Rollback => apply::rollback(&ctx),
+        Command::Check { strict, files } => list::check::run(&ctx, files, strict),
+        Command::Apply { dry_run, files } => list::apply::apply(&ctx, files, dry_run),
+        Command::Rollback => list::apply::rollback(&ctx),
         Command::Prepare {
             json,
             reload_consumers,
             bundle,
-        } => stage::prepare(
+        } => rollout::stage::prepare(
             &ctx,
-            &stage::Options {
+            &rollout::stage::Options {
                 bundle,
                 json,
                 reload_consumers,
             },
         ),
-        Command::Commit => commit::run(&ctx),
-        Command::Abort => stage::abort(&ctx),
-        Command::Reload { files } => reload::run(&ctx, files),
-        Command::Status { json } => status::run(&ctx, json),
+        Command::Commit => rollout::commit::run(&ctx),
+        Command::Abort => rollout::stage::abort(&ctx),
+        Command::Reload { files } => list::reload::run(&ctx, files),
+        Command::Status { json } => list::status::run(&ctx, json),
         Command::Swap {
             force,
             timeout,
             old,
             new,
-        } => swap::run(&ctx, &old, &new, force, timeout),
-        Command::Start { module } => lifecycle::request(&ctx, lifecycle::Request::Start, &module),
+        } => lifecycle::swap::run(&ctx, &old, &new, force, timeout),
+        Command::Start { module } => lifecycle::transition::request(&ctx, Request::Start, &module),
         Command::Quiesce { module } => {
-            lifecycle::request(&ctx, lifecycle::Request::Quiesce, &module)
+            lifecycle::transition::request(&ctx, Request::Quiesce, &module)
         }
-        Command::Stop { module } => lifecycle::stop(&ctx, &module),
-        Command::Explain { module, files } => explain::run(&ctx, &module, files),
+        Command::Stop { module } => lifecycle::transition::stop(&ctx, &module),
+        Command::Explain { module, files } => list::explain::run(&ctx, &module, files),
         Command::Abi(AbiCommand::Snapshot {
             kernel,
             stable_list,

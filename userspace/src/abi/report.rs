@@ -15,6 +15,7 @@
 //! ```
 
 use crate::error::Error;
+use crate::store::write_atomically;
 use std::fs;
 use std::io;
 use std::path::Path;
@@ -46,7 +47,7 @@ pub fn write(path: &Path, fields: &[(&str, String)], body: &str) -> Result<(), E
     }
     text.push('\n');
     text.push_str(body);
-    crate::apply::write_atomically(path, &text)
+    write_atomically(path, &text)
 }
 
 /// Reads the verdict of the report at `path`, `None` if there is none.

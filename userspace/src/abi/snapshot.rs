@@ -8,7 +8,7 @@ use super::report::now_utc;
 use super::stablelist::StableList;
 use crate::context::Context;
 use crate::error::{Error, Exit};
-use crate::explain::choose_list;
+use crate::store::{choose_list, write_atomically};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -26,7 +26,7 @@ pub fn run(
     let record = take(ctx, &kernel, stable.as_ref())?;
     let path = record_path(ctx, &record.release);
     let text = serde_json::to_string_pretty(&record.to_json()).unwrap_or_default() + "\n";
-    crate::apply::write_atomically(&path, &text)?;
+    write_atomically(&path, &text)?;
     if json {
         print!("{text}");
         return Ok(Exit::Ok);

@@ -1,10 +1,10 @@
 //! `preloadctl explain MODULE`: what loading MODULE now would do.
 
-use crate::apply::live_list;
-use crate::config::{self, Config};
+use crate::config::Config;
 use crate::context::Context;
 use crate::error::{Error, Exit};
 use crate::modules::Installed;
+use crate::store::choose_list;
 use preload_deps::{Dep, Name};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -30,28 +30,6 @@ pub fn run(ctx: &Context, module: &str, files: Vec<PathBuf>) -> Result<Exit, Err
     println!("using {source}");
     print!("{}", world.explain(root));
     Ok(Exit::Ok)
-}
-
-/// Picks the list to explain against: FILEs if given, else the live list if
-/// it can be read, else the config. Returns it and a description.
-pub fn choose_list(ctx: &Context, files: Vec<PathBuf>) -> Result<(Config, String), Error> {
-    if files.is_empty() && ctx.proc.preload_loaded() {
-        if let Ok(text) = ctx.proc.read_deps() {
-            let source = format!("the live list, {}", ctx.proc.deps_path().display());
-            return Ok((live_list(&ctx.proc, &text)?, source));
-        }
-    }
-    let sources = ctx.sources(files)?;
-    let loaded = config::load(&sources);
-    for error in &loaded.errors {
-        eprintln!("{error}");
-    }
-    let names: Vec<String> = sources.iter().map(|p| p.display().to_string()).collect();
-    let source = match names.as_slice() {
-        [] => "an empty list (no config files found)".to_owned(),
-        _ => format!("the config, {}", names.join(" ")),
-    };
-    Ok((loaded.config, source))
 }
 
 /// What explain looks at: the list, the modules on disk, the loaded ones.

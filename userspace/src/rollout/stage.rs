@@ -2,16 +2,15 @@
 //! machine and stage what changes under `STATE_DIR/staged/`, or veto it,
 //! without touching the live list, the config or the installed modules.
 
+use super::bundle::{sha256_file, Bundle, Entry};
+use super::plan::{Change, Plan};
+use super::veto::{self, Veto};
 use crate::abi::staged::{self as abi_staged, Verdict};
-use crate::apply::live_list;
-use crate::bundle::{sha256_file, Bundle, Entry};
-use crate::check::missing_modules;
-use crate::config;
+use crate::config::{self, missing_modules};
 use crate::context::Context;
 use crate::error::{Error, Exit};
 use crate::modules::Installed;
-use crate::plan::{Change, Plan};
-use crate::veto::{self, Veto};
+use crate::store::live_list;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::fs;

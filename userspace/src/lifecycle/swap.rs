@@ -13,7 +13,7 @@ use crate::error::{describe, Error, Exit};
 use crate::modules::canonical;
 use crate::procfs::errno::{EBUSY, EINTR, EINVAL};
 use crate::procfs::Interposer;
-use crate::signal;
+use crate::sys::SignalCatch;
 use preload_deps::interpose::version_newer;
 use std::io;
 use std::path::Path;
@@ -35,7 +35,7 @@ pub fn run(
     let line = request(old, new, force, timeout);
     // SIGINT and SIGTERM end the kernel's wait but not preloadctl, which
     // then says what the swap left.
-    let catch = signal::Catch::install().map_err(|e| {
+    let catch = SignalCatch::install().map_err(|e| {
         Error::new(
             Exit::System,
             format!("cannot catch SIGINT and SIGTERM: {}", describe(&e)),

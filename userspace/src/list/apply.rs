@@ -1,15 +1,15 @@
 //! `preloadctl apply` and `rollback`: replacing the live list in one update,
 //! keeping the list it replaced as the last-known-good one; `rollback` also
-//! undoes a `commit` (see `commit.rs`).
+//! undoes a `commit` (see `rollout/commit.rs`).
 
-use crate::config::{self, Config};
+use super::diff::diff;
+use crate::config;
 use crate::context::Context;
-use crate::diff::diff;
 use crate::error::{Error, Exit};
-use crate::procfs::Proc;
+use crate::store::{live_list, replace_verified, save_last_good};
 use std::fs;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Applies `files` (or the config), or with `dry_run` shows what would change.
 pub fn apply(ctx: &Context, files: Vec<PathBuf>, dry_run: bool) -> Result<Exit, Error> {
@@ -48,7 +48,7 @@ pub fn apply(ctx: &Context, files: Vec<PathBuf>, dry_run: bool) -> Result<Exit, 
 /// Undoes the last commit if its record is there (see `commit`), else puts
 /// the last-known-good list back.
 pub fn rollback(ctx: &Context) -> Result<Exit, Error> {
-    if let Some(exit) = crate::commit::rollback(ctx)? {
+    if let Some(exit) = crate::rollout::commit::rollback(ctx)? {
         return Ok(exit);
     }
     let path = ctx.last_good();
@@ -72,54 +72,4 @@ pub fn rollback(ctx: &Context) -> Result<Exit, Error> {
         path.display()
     );
     Ok(Exit::Ok)
-}
-
-/// Parses the live list; the kernel prints it canonical, so this only fails
-/// if the kernel and preloadctl disagree on the grammar.
-pub fn live_list(proc: &Proc, text: &str) -> Result<Config, Error> {
-    config::parse(&proc.deps_path(), text.as_bytes())
-        .into_valid()
-        .map_err(|e| Error::with_details(Exit::Kernel, "the live list does not parse", e.details))
-}
-
-/// Saves the live list as the last-known-good one, atomically.
-pub fn save_last_good(ctx: &Context, live_text: &str) -> Result<(), Error> {
-    write_atomically(&ctx.last_good(), live_text)
-}
-
-/// Writes `text` to `path` through a temporary file and a rename, creating
-/// the directory if needed.
-pub fn write_atomically(path: &Path, text: &str) -> Result<(), Error> {
-    if let Some(dir) = path.parent() {
-        fs::create_dir_all(dir).map_err(|e| Error::io("cannot create", dir, &e))?;
-    }
-    let temp = path.with_extension("tmp");
-    fs::write(&temp, text).map_err(|e| Error::io("cannot write", &temp, &e))?;
-    fs::rename(&temp, path).map_err(|e| Error::io("cannot rename into place", path, &e))
-}
-
-/// Replaces the live list with `new` and reads it back. On any failure the
-/// live list is `previous` again.
-pub fn replace_verified(proc: &Proc, new: &str, previous: &str) -> Result<(), Error> {
-    let result = proc.write_deps(new).and_then(|()| verify(proc, new));
-    if result.is_err() && proc.read_deps().ok().as_deref() != Some(previous) {
-        // Best effort: the first error is the one to report.
-        let _ = proc.write_deps(previous);
-    }
-    result
-}
-
-/// Reads the live list back and fails unless it is `expected`.
-pub fn verify(proc: &Proc, expected: &str) -> Result<(), Error> {
-    let live = proc.read_deps()?;
-    if live == expected {
-        return Ok(());
-    }
-    Err(Error::new(
-        Exit::Kernel,
-        format!(
-            "{} reads back differently from what was written:\nexpected:\n{expected}live:\n{live}",
-            proc.deps_path().display()
-        ),
-    ))
 }

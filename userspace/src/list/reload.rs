@@ -1,11 +1,11 @@
 //! `preloadctl reload`: unload preload.ko and load it again, so that it
 //! reads the merged config at load, from scratch.
 
-use crate::apply::{save_last_good, verify, write_atomically};
 use crate::config;
 use crate::context::Context;
 use crate::error::{Error, Exit};
 use crate::modules::Installed;
+use crate::store::{save_last_good, verify, write_atomically};
 use crate::tools;
 use std::path::{Path, PathBuf};
 

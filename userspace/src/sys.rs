@@ -1,13 +1,17 @@
-//! Catching SIGINT and SIGTERM while a request to the kernel waits, so that
-//! the wait ends (the write fails with `EINTR`) and preloadctl lives to say
-//! what state the request left, instead of dying inside it. Nothing is
-//! blocked or ignored: the signal still ends the wait at once, and SIGKILL
-//! still kills. The only `unsafe` in preloadctl is here.
+//! The one room for `unsafe` in preloadctl: the crate root denies
+//! `unsafe_code` everywhere else, and allows it only in this module. Every
+//! `unsafe` block here says why it is sound (`// SAFETY:`).
+//!
+//! What needs it: catching SIGINT and SIGTERM while a request to the kernel
+//! waits, so that the wait ends (the write fails with `EINTR`) and
+//! preloadctl lives to say what state the request left, instead of dying
+//! inside it. Nothing is blocked or ignored: the signal still ends the wait
+//! at once, and SIGKILL still kills.
 
 use std::io;
 use std::sync::atomic::{AtomicI32, Ordering};
 
-/// The last signal caught while a [`Catch`] lived, or 0.
+/// The last signal caught while a [`SignalCatch`] lived, or 0.
 static CAUGHT: AtomicI32 = AtomicI32::new(0);
 
 /// The signals caught.
@@ -22,15 +26,15 @@ extern "C" fn record(signal: libc::c_int) {
 
 /// While it lives, SIGINT and SIGTERM interrupt the system call in progress
 /// instead of ending the program; dropping it restores what they did before.
-pub struct Catch {
+pub struct SignalCatch {
     previous: Vec<(libc::c_int, libc::sigaction)>,
 }
 
-impl Catch {
+impl SignalCatch {
     /// Installs the handler for SIGINT and SIGTERM.
-    pub fn install() -> io::Result<Catch> {
+    pub fn install() -> io::Result<SignalCatch> {
         CAUGHT.store(0, Ordering::Relaxed);
-        let mut catch = Catch {
+        let mut catch = SignalCatch {
             previous: Vec::new(),
         };
         for signal in SIGNALS {
@@ -64,7 +68,7 @@ impl Catch {
     }
 }
 
-impl Drop for Catch {
+impl Drop for SignalCatch {
     fn drop(&mut self) {
         for (signal, old) in &self.previous {
             // SAFETY: `old` is the action `sigaction` returned for this

@@ -3,11 +3,11 @@
 //! reload what the plan says), keeping a record under `STATE_DIR/commit/`
 //! that `rollback` undoes it from. A commit that fails undoes itself.
 
-use crate::apply::{replace_verified, save_last_good};
+use super::plan::{self, Plan};
+use super::stage::{hash, hash_if_exists, remove_dir};
 use crate::context::Context;
 use crate::error::{Error, Exit};
-use crate::plan::{self, Plan};
-use crate::stage::{hash, hash_if_exists, remove_dir};
+use crate::store::{replace_verified, save_last_good};
 use crate::tools;
 use std::fs;
 use std::io::{self, Write};

@@ -2,10 +2,10 @@
 //! and the interposers, as a table or as JSON.
 
 use crate::abi::report::{self, Verdict};
-use crate::apply::live_list;
 use crate::context::Context;
 use crate::error::{Error, Exit};
 use crate::procfs::Interposer;
+use crate::store::live_list;
 use serde_json::{json, Map, Value};
 
 /// What `status` shows.

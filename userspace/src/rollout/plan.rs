@@ -2,8 +2,8 @@
 //! `prepare` decided and `commit` carries out. A commit keeps a copy as its
 //! record (`STATE_DIR/commit/plan.json`), from which `rollback` undoes it.
 
-use crate::apply::write_atomically;
 use crate::error::{Error, Exit};
+use crate::store::write_atomically;
 use serde_json::{json, Value};
 use std::fs;
 use std::path::{Path, PathBuf};
