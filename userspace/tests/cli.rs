@@ -583,9 +583,12 @@ fn interrupted_swap(after: &str, signal: libc::c_int) -> Run {
         std::thread::sleep(pause);
     }
     fake.write("proc/preload/interposers", after);
-    let pid = libc::pid_t::try_from(child.id()).unwrap();
-    // SAFETY: kill() of a child's pid has no memory effects here.
-    assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
+    let sent = Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(sent.success(), "kill -{signal} {}", child.id());
     tries = 0;
     while child.try_wait().unwrap().is_none() {
         tries += 1;
