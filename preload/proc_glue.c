@@ -21,7 +21,7 @@
 
 static char *config;
 module_param(config, charp, 0444);
-MODULE_PARM_DESC(config, "dependency list to read at load time (default: /etc/preload.conf if it exists)");
+MODULE_PARM_DESC(config, "dependency list to read at load time (default: /etc/preload-modules.conf if it exists)");
 
 static const void *proc_ctx;
 static struct proc_dir_entry *proc_dir;
@@ -151,7 +151,7 @@ void preload_proc_remove(void)
 const char *preload_config_path(bool *chosen)
 {
 	*chosen = config != NULL;
-	return config ?: "/etc/preload.conf";
+	return config ?: "/etc/preload-modules.conf";
 }
 
 /* The modules.dep that modprobe reads on this kernel (modprobe runs in the

@@ -67,6 +67,10 @@ pub enum Error {
     TooManyEntries,
     /// The scratch buffer given to [`List::find_cycle`] is shorter than the list.
     ScratchTooSmall,
+    /// A line starts with `[`, as an INI file's section header does: most
+    /// likely the configuration of Debian's readahead daemon, also named
+    /// preload, whose `/etc/preload.conf` is an INI file.
+    IniSection,
 }
 
 impl fmt::Display for Error {
@@ -84,6 +88,10 @@ impl fmt::Display for Error {
             Error::SelfDependency(name) => write!(f, "{name} depends on itself"),
             Error::TooManyEntries => write!(f, "too many entries (limit {ENTRIES_MAX})"),
             Error::ScratchTooSmall => f.write_str("scratch buffer shorter than the list"),
+            Error::IniSection => f.write_str(
+                "an INI section header, not a dependency line: this looks like the \
+                 configuration of Debian's readahead daemon (package preload)",
+            ),
         }
     }
 }
@@ -265,6 +273,9 @@ fn parse(line: &[u8], unfinished: bool) -> Result<Line<'_>, Error> {
     let line = trim(line.strip_suffix(b"\r").unwrap_or(line));
     if matches!(line.first(), None | Some(b'#')) {
         return Ok(Line::Empty);
+    }
+    if line.first() == Some(&b'[') {
+        return Err(Error::IniSection);
     }
     let name_end = line
         .iter()

@@ -283,6 +283,11 @@ fn error_messages() {
             Error::ScratchTooSmall,
             "scratch buffer shorter than the list",
         ),
+        (
+            Error::IniSection,
+            "an INI section header, not a dependency line: this looks like the \
+             configuration of Debian's readahead daemon (package preload)",
+        ),
     ];
     for (e, text) in cases {
         assert_eq!(e.to_string(), text);
@@ -393,4 +398,19 @@ fn limits_are_as_documented() {
     );
     // A name is stored in 56 bytes.
     assert_eq!(std::mem::size_of::<Name>(), 56);
+}
+
+#[test]
+fn ini_file_is_named() {
+    // Debian's readahead daemon, also named preload, keeps an INI file at
+    // /etc/preload.conf: its section headers get an error that says so.
+    assert_eq!(err(b"[model]"), Error::IniSection);
+    assert_eq!(err(b"  [system] "), Error::IniSection);
+    assert_eq!(check_line_start(b"["), Err(Error::IniSection));
+    // Its key = value lines stay the errors they were.
+    assert_eq!(err(b"cycle = 20"), Error::MissingColon);
+    let text = b"# preload.conf\n[model]\ncycle = 20\n";
+    let mut seq = 0;
+    let result = parse_text::<Error>(text, &mut seq, |_| Ok(()));
+    assert_eq!(result, Err((2, Error::IniSection)));
 }
