@@ -14,7 +14,7 @@
 #   make fmt         format the Rust as the kernel formats its own (make test checks it)
 #   make install     install preloadctl, its systemd unit, the modules-load.d
 #                    snippet, the kernel postinst hook (preloadctl abi check)
-#                    and an example /etc/preload.conf (DESTDIR, PREFIX)
+#                    and an example /etc/preload-modules.conf (DESTDIR, PREFIX)
 # The kernel flavor: PRELOAD_KERNEL=test (default: the project's own test
 # kernel), PRELOAD_KERNEL=debug (the test kernel with KASAN, KFENCE,
 # kmemleak, UBSAN and the hang detectors, built by LLVM 19) or
@@ -73,15 +73,16 @@ userspace:
 # The example config never replaces one that is there.
 install: userspace
 	install -D -m 0755 target/release/preloadctl $(DESTDIR)$(SBINDIR)/preloadctl
-	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/preload.d
-	sed 's|@SBINDIR@|$(SBINDIR)|' $(PACKAGING)/preloadctl.service >$(DESTDIR)$(UNITDIR)/preloadctl.service
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/preload-modules.d
+	sed 's|@SBINDIR@|$(SBINDIR)|; s|@SYSCONFDIR@|$(SYSCONFDIR)|' $(PACKAGING)/preloadctl.service \
+	    >$(DESTDIR)$(UNITDIR)/preloadctl.service
 	install -D -m 0644 $(PACKAGING)/modules-load.conf $(DESTDIR)$(MODULESLOADDIR)/preload.conf
 	install -d $(DESTDIR)$(SYSCONFDIR)/kernel/postinst.d
 	sed 's|@SBINDIR@|$(SBINDIR)|; s|@SYSCONFDIR@|$(SYSCONFDIR)|' $(PACKAGING)/kernel-postinst-preload-abi \
 	    >$(DESTDIR)$(SYSCONFDIR)/kernel/postinst.d/zz-preload-abi
 	chmod 0755 $(DESTDIR)$(SYSCONFDIR)/kernel/postinst.d/zz-preload-abi
-	[ -e $(DESTDIR)$(SYSCONFDIR)/preload.conf ] || \
-	    install -m 0644 $(PACKAGING)/preload.conf $(DESTDIR)$(SYSCONFDIR)/preload.conf
+	[ -e $(DESTDIR)$(SYSCONFDIR)/preload-modules.conf ] || \
+	    install -m 0644 $(PACKAGING)/preload-modules.conf $(DESTDIR)$(SYSCONFDIR)/preload-modules.conf
 
 clean:
 	rm -rf build target

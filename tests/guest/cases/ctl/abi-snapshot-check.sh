@@ -3,7 +3,7 @@
 # of the running kernel against itself reports nothing.
 . "$(dirname "$0")/../../lib.sh"
 release=$(uname -r)
-record=/var/lib/preload/abi/$release.json
+record=/var/lib/preloadctl/abi/$release.json
 start_preload
 set_deps 'pl_caller_a: interposer\n'
 check "the consumer loads with its interposer" insmod "$(ko pl_caller_a)"

@@ -1,31 +1,32 @@
-# preloadctl apply merges /etc/preload.conf and /etc/preload.d/*.conf (in
-# lexical order), writes the list in one update and reads it back; a config
-# that does not check, or a user without CAP_SYS_MODULE, changes nothing.
+# preloadctl apply merges /etc/preload-modules.conf and
+# /etc/preload-modules.d/*.conf (in lexical order), writes the list in one
+# update and reads it back; a config that does not check, or a user without
+# CAP_SYS_MODULE, changes nothing.
 . "$(dirname "$0")/../../lib.sh"
 start_preload
 set_deps 'pl_d: pl_plain\n'
-mkdir -p /etc/preload.d
-printf 'pl_a: pl_b\n' > /etc/preload.conf
-printf 'pl-a: pl_c\n' > /etc/preload.d/20-more.conf
-printf 'pl_a: pl_d\npl_c: ?pl_gone\n' > /etc/preload.d/10-first.conf
+mkdir -p /etc/preload-modules.d
+printf 'pl_a: pl_b\n' > /etc/preload-modules.conf
+printf 'pl-a: pl_c\n' > /etc/preload-modules.d/20-more.conf
+printf 'pl_a: pl_d\npl_c: ?pl_gone\n' > /etc/preload-modules.d/10-first.conf
 check "--dry-run shows the difference" exits 0 preloadctl apply --dry-run
 check "... line by line" said '^-pl_d: pl_plain$'
 check "... added lines too" said '^\+pl_a: pl_b pl_d pl_c$'
 check "--dry-run changes nothing" deps_are 'pl_d: pl_plain'
 check "apply succeeds" exits 0 preloadctl apply
 check "the live list is the merged config, files in lexical order" deps_are 'pl_a: pl_b pl_d pl_c\npl_c: ?pl_gone'
-check "the replaced list was kept as last-known-good" [ "$(cat /var/lib/preload/last-good.conf)" = 'pl_d: pl_plain' ]
+check "the replaced list was kept as last-known-good" [ "$(cat /var/lib/preloadctl/last-good.conf)" = 'pl_d: pl_plain' ]
 check "the applied entries work" insmod "$(ko pl_a)"
 check "pl_c was loaded first and linked" holder pl_c pl_a
 check "a second apply changes nothing" exits 0 preloadctl apply
 check "... and says so" said '^unchanged'
-check "... keeping the last-known-good list" [ "$(cat /var/lib/preload/last-good.conf)" = 'pl_d: pl_plain' ]
-printf 'pl_b pl_c\n' > /etc/preload.d/30-bad.conf
+check "... keeping the last-known-good list" [ "$(cat /var/lib/preloadctl/last-good.conf)" = 'pl_d: pl_plain' ]
+printf 'pl_b pl_c\n' > /etc/preload-modules.d/30-bad.conf
 check "a bad config exits 1" exits 1 preloadctl apply
-check "... naming file and line" said '^/etc/preload.d/30-bad.conf:1: missing'
+check "... naming file and line" said '^/etc/preload-modules.d/30-bad.conf:1: missing'
 check "... and the live list is unchanged" deps_are 'pl_a: pl_b pl_d pl_c\npl_c: ?pl_gone'
-rm /etc/preload.d/30-bad.conf
-printf 'pl_b: pl_plain\n' > /etc/preload.d/40.conf
+rm /etc/preload-modules.d/30-bad.conf
+printf 'pl_b: pl_plain\n' > /etc/preload-modules.d/40.conf
 check "without root it exits 4" exits 4 su nobody -s /bin/sh -c 'preloadctl apply'
 check "... saying root or CAP_SYS_MODULE is needed" said 'CAP_SYS_MODULE'
 check "... and the live list is unchanged" deps_are 'pl_a: pl_b pl_d pl_c\npl_c: ?pl_gone'

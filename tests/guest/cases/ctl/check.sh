@@ -19,7 +19,7 @@ check "... naming the module and the modules directory" said "^/tmp/missing.conf
 check "--strict makes it an error" exits 1 preloadctl check --strict /tmp/missing.conf
 check "... not a warning" said '^/tmp/missing.conf:2: module pl_nowhere is not installed'
 check "... while a missing optional dependency stays a warning" said '^/tmp/missing.conf:1: warning: optional dependency pl_gone'
-printf '# fine\npl_a: pl_b\npl-c: ?pl_d\n' > /etc/preload.conf
+printf '# fine\npl_a: pl_b\npl-c: ?pl_d\n' > /etc/preload-modules.conf
 check "the default config checks" exits 0 preloadctl check --strict
 check "... and says how big it is" said '^ok \(entries: 2, warnings: 0, files: 1\)$'
 finish

@@ -5,8 +5,8 @@
 # first; rollback takes it all back.
 . "$(dirname "$0")/../../lib.sh"
 start_preload
-mkdir -p /etc/preload.d /etc/preload/veto.d
-printf 'pl_a: pl_b\n' > /etc/preload.conf
+mkdir -p /etc/preload-modules.d /etc/preloadctl/veto.d
+printf 'pl_a: pl_b\n' > /etc/preload-modules.conf
 check "the config applies" preloadctl apply
 mv "$(ko pl_d)" /tmp/pl_d.ko && depmod
 # make_bundle DIR: pl_d.ko and 50-fleet.conf with their hashes.
@@ -21,16 +21,16 @@ make_bundle() {
         "$(sha256sum "$1/modules/pl_d.ko" | cut -d' ' -f1)" > "$1/manifest.json"
 }
 unchanged() {
-    [ ! -e "$(ko pl_d)" ] && [ ! -e /etc/preload.d/50-fleet.conf ] && deps_are 'pl_a: pl_b'
+    [ ! -e "$(ko pl_d)" ] && [ ! -e /etc/preload-modules.d/50-fleet.conf ] && deps_are 'pl_a: pl_b'
 }
 make_bundle /tmp/b1
 
-printf '#!/bin/sh\necho "maintenance window closed" >&2\nexit 1\n' > /etc/preload/veto.d/50-window
-chmod +x /etc/preload/veto.d/50-window
+printf '#!/bin/sh\necho "maintenance window closed" >&2\nexit 1\n' > /etc/preloadctl/veto.d/50-window
+chmod +x /etc/preloadctl/veto.d/50-window
 check "a veto hook: prepare exits 7" exits 7 preloadctl prepare /tmp/b1
 check "... naming the hook and its reason" said '^veto: hook: .*50-window said no .*maintenance window closed'
 check "... and nothing changed" unchanged
-rm /etc/preload/veto.d/50-window
+rm /etc/preloadctl/veto.d/50-window
 
 make_bundle /tmp/b2
 printf 'x' >> /tmp/b2/modules/pl_d.ko
