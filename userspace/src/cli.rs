@@ -7,8 +7,9 @@ use std::path::PathBuf;
 
 /// Checks and applies the preload dependency list kept under /etc.
 ///
-/// The config is /etc/preload.conf, then /etc/preload.d/*.conf in lexical
-/// order; lines for the same consumer merge across files.
+/// The config is /etc/preload-modules.conf, then
+/// /etc/preload-modules.d/*.conf in lexical order; lines for the same
+/// consumer merge across files.
 #[derive(Parser, Debug)]
 #[command(name = "preloadctl", version, after_help = EXIT_CODES_HELP)]
 pub struct Cli {
@@ -40,7 +41,8 @@ pub struct PathArgs {
         env = "PRELOADCTL_MODULES_DIR"
     )]
     pub modules_dir: Option<PathBuf>,
-    /// Where the default config lives: DIR/preload.conf and DIR/preload.d/*.conf.
+    /// Where the default config lives: DIR/preload-modules.conf and
+    /// DIR/preload-modules.d/*.conf (and the veto hooks, DIR/preloadctl/veto.d/).
     #[arg(
         long,
         global = true,
@@ -56,7 +58,7 @@ pub struct PathArgs {
         global = true,
         value_name = "DIR",
         env = "PRELOADCTL_STATE_DIR",
-        default_value = "/var/lib/preload"
+        default_value = "/var/lib/preloadctl"
     )]
     pub state_dir: PathBuf,
     /// The sysfs file system (`abi` reads `kernel/btf/` and `kernel/notes`).
@@ -74,7 +76,7 @@ pub struct PathArgs {
         global = true,
         value_name = "DIR",
         env = "PRELOADCTL_RUN_DIR",
-        default_value = "/run/preload"
+        default_value = "/run/preloadctl"
     )]
     pub run_dir: PathBuf,
 }
@@ -137,7 +139,7 @@ pub enum Command {
     /// match the manifest, a list that does not check, a listed module not
     /// installed after the bundle, a loaded module the change cannot reach
     /// without reloading it, an ABI break on the running kernel, a hook in
-    /// CONFIG_DIR/preload/veto.d/ that exits non-zero.
+    /// /etc/preloadctl/veto.d/ that exits non-zero.
     #[command(after_help = EXIT_CODES_HELP)]
     Prepare {
         /// Print the verdict, the files and the vetoes as JSON.
@@ -162,8 +164,8 @@ pub enum Command {
     Abort,
     /// Unload preload.ko and load it again with config= the merged config.
     ///
-    /// The merged list is written under the run directory and preload reads
-    /// it at load. Refuses, saying why, if preload is not loaded, is in use,
+    /// The merged list is written to /run/preloadctl/preload-modules.conf
+    /// and preload reads it at load. Refuses, saying why, if preload is not loaded, is in use,
     /// or the config does not check; preload stays loaded either way.
     #[command(after_help = EXIT_CODES_HELP)]
     Reload {

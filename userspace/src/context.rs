@@ -52,7 +52,10 @@ impl Context {
     /// Returns `files`, or the default config files if there are none.
     pub fn sources(&self, files: Vec<PathBuf>) -> Result<Vec<PathBuf>, Error> {
         if files.is_empty() {
-            default_sources(&self.config_dir)
+            default_sources(
+                &self.config_dir.join("preload-modules.conf"),
+                &self.snippets_dir(),
+            )
         } else {
             Ok(files)
         }
@@ -73,14 +76,15 @@ impl Context {
         self.state_dir.join("commit")
     }
 
-    /// Returns the directory of the veto hooks: CONFIG_DIR/preload/veto.d.
+    /// Returns the directory of the veto hooks: CONFIG_DIR/preloadctl/veto.d.
     pub fn veto_dir(&self) -> PathBuf {
-        self.config_dir.join("preload/veto.d")
+        self.config_dir.join("preloadctl/veto.d")
     }
 
-    /// Returns the directory of the config snippets: CONFIG_DIR/preload.d.
+    /// Returns the directory of the config snippets:
+    /// CONFIG_DIR/preload-modules.d.
     pub fn snippets_dir(&self) -> PathBuf {
-        self.config_dir.join("preload.d")
+        self.config_dir.join("preload-modules.d")
     }
 
     /// Returns the file holding the last-known-good list.

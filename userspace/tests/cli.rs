@@ -98,9 +98,12 @@ fn check_lists_every_error_of_every_file() {
 #[test]
 fn check_finds_cycles_across_files() {
     let fake = Fake::new();
-    fake.write("etc/preload.conf", "pl_a: pl_b\npl_c: pl-d\n");
-    fake.write("etc/preload.d/10-x.conf", "pl_b: pl_c\n");
-    fake.write("etc/preload.d/20-y.conf", "pl_d: pl_a\npl_c: pl_b\n");
+    fake.write("etc/preload-modules.conf", "pl_a: pl_b\npl_c: pl-d\n");
+    fake.write("etc/preload-modules.d/10-x.conf", "pl_b: pl_c\n");
+    fake.write(
+        "etc/preload-modules.d/20-y.conf",
+        "pl_d: pl_a\npl_c: pl_b\n",
+    );
     let run = fake.run(&["check"]);
     assert_eq!(run.code, 1, "{run:?}");
     let cycles: Vec<&str> = run
@@ -114,13 +117,13 @@ fn check_finds_cycles_across_files() {
         cycles,
         [
             format!(
-                "{etc}/preload.d/20-y.conf:1: dependency cycle: pl_a -> pl_b -> pl_c -> pl_d -> pl_a \
-                 (written at {etc}/preload.conf:1, {etc}/preload.d/10-x.conf:1, {etc}/preload.conf:2, \
-                 {etc}/preload.d/20-y.conf:1)"
+                "{etc}/preload-modules.d/20-y.conf:1: dependency cycle: pl_a -> pl_b -> pl_c -> pl_d -> pl_a \
+                 (written at {etc}/preload-modules.conf:1, {etc}/preload-modules.d/10-x.conf:1, {etc}/preload-modules.conf:2, \
+                 {etc}/preload-modules.d/20-y.conf:1)"
             ),
             format!(
-                "{etc}/preload.d/20-y.conf:2: dependency cycle: pl_b -> pl_c -> pl_b \
-                 (written at {etc}/preload.d/10-x.conf:1, {etc}/preload.d/20-y.conf:2)"
+                "{etc}/preload-modules.d/20-y.conf:2: dependency cycle: pl_b -> pl_c -> pl_b \
+                 (written at {etc}/preload-modules.d/10-x.conf:1, {etc}/preload-modules.d/20-y.conf:2)"
             ),
         ]
     );
@@ -168,10 +171,13 @@ fn missing_modules_warn_and_fail_with_strict() {
 fn apply_dry_run_prints_the_difference_and_changes_nothing() {
     let fake = Fake::new();
     fake.write("proc/preload/deps", "pl_a: pl_b\npl_c: pl_d\n");
-    fake.write("etc/preload.conf", "pl_a: pl_b\n");
-    fake.write("etc/preload.d/20-late.conf", "pl_c: pl_a\n");
-    fake.write("etc/preload.d/10-early.conf", "pl-c: pl_b\npl_b: ?pl_d\n");
-    fake.write("etc/preload.d/ignored.txt", "not: read\n");
+    fake.write("etc/preload-modules.conf", "pl_a: pl_b\n");
+    fake.write("etc/preload-modules.d/20-late.conf", "pl_c: pl_a\n");
+    fake.write(
+        "etc/preload-modules.d/10-early.conf",
+        "pl-c: pl_b\npl_b: ?pl_d\n",
+    );
+    fake.write("etc/preload-modules.d/ignored.txt", "not: read\n");
     let run = fake.run(&["apply", "--dry-run"]);
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(run.stdout, "+pl_b: ?pl_d\n-pl_c: pl_d\n+pl_c: pl_b pl_a\n");

@@ -1,6 +1,6 @@
 //! `prepare`, `commit`, `abort` and `rollback` against a temporary root:
 //! a fake `/proc` (`/proc/preload/deps` is a plain file, so the read-back
-//! reads what was written), `/etc`, `/var/lib/preload`, `/lib/modules`, and
+//! reads what was written), `/etc`, `/var/lib/preloadctl`, `/lib/modules`, and
 //! module tools replaced by a script that logs its arguments.
 
 // Test helpers may panic: a panic is a failed test.
@@ -50,7 +50,7 @@ impl Root {
         root.write(&format!("{MODULES}/extra/pl_b.ko"), "pl_b v1");
         root.write(&format!("{MODULES}/extra/pl_c.ko"), "pl_c v1");
         root.write(&format!("{MODULES}/kernel/preload.ko"), "preload");
-        root.write("etc/preload.d/10-local.conf", "pl_a: pl_b\n");
+        root.write("etc/preload-modules.d/10-local.conf", "pl_a: pl_b\n");
         root.write(
             "bin/tool",
             "#!/bin/sh\necho \"$*\" >>\"$(dirname \"$0\")/../tools.log\"\n",
@@ -134,8 +134,8 @@ impl Root {
             self.read("proc/preload/deps"),
             self.module("pl_a"),
             self.module("pl_b"),
-            self.read("etc/preload.d/10-local.conf"),
-            self.read("etc/preload.d/50-fleet.conf"),
+            self.read("etc/preload-modules.d/10-local.conf"),
+            self.read("etc/preload-modules.d/50-fleet.conf"),
         ]
     }
 }
@@ -184,7 +184,7 @@ fn prepare_stages_only_changed_modules_and_commit_installs_them() {
     assert_eq!(root.module("pl_a"), "pl_a v1");
     assert!(root.path("state/staged/modules/pl_a.ko").exists());
     assert!(!root.path("state/staged/modules/pl_b.ko").exists());
-    assert!(!root.path("etc/preload.d/50-fleet.conf").exists());
+    assert!(!root.path("etc/preload-modules.d/50-fleet.conf").exists());
 
     let run = root.run(&["commit"]);
     assert_eq!(run.code, 0, "{run:?}");
@@ -196,7 +196,7 @@ fn prepare_stages_only_changed_modules_and_commit_installs_them() {
     assert_eq!(root.module("pl_a"), "pl_a v2");
     assert_eq!(root.module("pl_d"), "pl_d v2");
     assert_eq!(
-        root.read("etc/preload.d/50-fleet.conf"),
+        root.read("etc/preload-modules.d/50-fleet.conf"),
         "pl_a: pl_d\npl_d: pl_b\n"
     );
     assert_eq!(root.read("state/last-good.conf"), "pl_a: pl_b\n");
@@ -416,12 +416,12 @@ fn prepare_vetoes_when_a_hook_says_no() {
     let root = Root::new();
     let before = root.snapshot();
     root.write(
-        "etc/preload/veto.d/50-busy",
+        "etc/preloadctl/veto.d/50-busy",
         "#!/bin/sh\n[ -f \"$1/plan.json\" ] && [ \"$1\" = \"$PRELOAD_STAGED\" ] || exit 9\n\
          echo \"batch job running on $(basename \"$1\")\" >&2\nexit 1\n",
     );
     fs::set_permissions(
-        root.path("etc/preload/veto.d/50-busy"),
+        root.path("etc/preloadctl/veto.d/50-busy"),
         fs::Permissions::from_mode(0o755),
     )
     .unwrap();

@@ -51,7 +51,7 @@ pub fn run(ctx: &Context, files: Vec<PathBuf>) -> Result<Exit, Error> {
     }
 
     let live_text = ctx.proc.read_deps()?;
-    let new_config = ctx.run_dir.join("preload.conf");
+    let new_config = ctx.run_dir.join("preload-modules.conf");
     write_atomically(&new_config, &config.canonical())?;
     let previous_config = ctx.run_dir.join("previous.conf");
     write_atomically(&previous_config, &live_text)?;
