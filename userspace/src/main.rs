@@ -49,7 +49,7 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<Exit, Error> {
-    let ctx = cli.paths.into_context();
+    let ctx = context::Context::new(cli.root);
     match cli.command {
         Command::Check { strict, files } => list::check::run(&ctx, files, strict),
         Command::Apply { dry_run, files } => list::apply::apply(&ctx, files, dry_run),

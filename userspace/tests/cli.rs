@@ -12,11 +12,15 @@ use std::ops::Deref;
 use std::path::PathBuf;
 use std::process::Command;
 
-/// A fake system: `proc/` with preload loaded, `modules/` with a few
-/// installed modules, `etc/`, `state/` and `run/`.
+/// A fake root (`--root`): `proc/` with preload loaded and kernel 7.3.0
+/// running, `lib/modules/7.3.0/` with a few installed modules, `etc/`;
+/// preloadctl makes `var/lib/preloadctl/` and `run/preloadctl/`.
 struct Fake {
     tree: Tree,
 }
+
+/// The running kernel's modules directory in the fake root.
+const MODULES: &str = "lib/modules/7.3.0";
 
 impl Deref for Fake {
     type Target = Tree;
@@ -37,8 +41,9 @@ impl Fake {
             "proc/modules",
             "pl_c 12288 0 - Live 0x0\npreload 40960 0 - Live 0x0 (O)\n",
         );
+        fake.write("proc/sys/kernel/osrelease", "7.3.0\n");
         for module in ["pl_a", "pl_b", "pl_c", "pl-d", "preload"] {
-            fake.write(&format!("modules/extra/{module}.ko"), "");
+            fake.write(&format!("{MODULES}/extra/{module}.ko"), "");
         }
         fs::create_dir_all(fake.path("etc")).unwrap();
         fake
@@ -56,11 +61,7 @@ impl Fake {
         let output = Command::new(env!("CARGO_BIN_EXE_preloadctl"))
             .args(args)
             .current_dir(self.root())
-            .env("PRELOADCTL_PROC_DIR", self.path("proc"))
-            .env("PRELOADCTL_MODULES_DIR", self.path("modules"))
-            .env("PRELOADCTL_CONFIG_DIR", self.path("etc"))
-            .env("PRELOADCTL_STATE_DIR", self.path("state"))
-            .env("PRELOADCTL_RUN_DIR", self.path("run"))
+            .env("PRELOADCTL_ROOT", self.root())
             .envs(env.iter().copied())
             .output()
             .unwrap();
@@ -136,7 +137,7 @@ fn missing_modules_warn_and_fail_with_strict() {
         "a.conf",
         "pl_a: pl_b ?pl_gone\npl_nowhere: pl_c\npl_c: pl_gone\n",
     );
-    let modules = fake.path("modules");
+    let modules = fake.path(MODULES);
     let modules = modules.display();
     let run = fake.run(&["check", "a.conf"]);
     assert_eq!(run.code, 0, "{run:?}");
@@ -182,7 +183,7 @@ fn apply_dry_run_prints_the_difference_and_changes_nothing() {
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(run.stdout, "+pl_b: ?pl_d\n-pl_c: pl_d\n+pl_c: pl_b pl_a\n");
     assert_eq!(fake.read("proc/preload/deps"), "pl_a: pl_b\npl_c: pl_d\n");
-    assert!(!fake.path("state").exists());
+    assert!(!fake.path("var/lib/preloadctl").exists());
 
     fake.write(
         "proc/preload/deps",
@@ -199,12 +200,18 @@ fn apply_writes_verifies_and_rollback_restores() {
     let run = fake.run(&["apply", "new.conf"]);
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(fake.read("proc/preload/deps"), "pl_a: pl_b ?pl_c\n");
-    assert_eq!(fake.read("state/last-good.conf"), "pl_c: pl_d\n");
+    assert_eq!(
+        fake.read("var/lib/preloadctl/last-good.conf"),
+        "pl_c: pl_d\n"
+    );
 
     // Applying the same list again keeps the last-known-good list.
     let again = fake.run(&["apply", "new.conf"]);
     assert_eq!(again.stdout, "unchanged (entries: 2)\n");
-    assert_eq!(fake.read("state/last-good.conf"), "pl_c: pl_d\n");
+    assert_eq!(
+        fake.read("var/lib/preloadctl/last-good.conf"),
+        "pl_c: pl_d\n"
+    );
 
     let rollback = fake.run(&["rollback"]);
     assert_eq!(rollback.code, 0, "{rollback:?}");
@@ -226,7 +233,7 @@ fn failed_applies_change_nothing() {
         ]
     );
     assert_eq!(fake.read("proc/preload/deps"), "pl_c: pl_d\n");
-    assert!(!fake.path("state").exists());
+    assert!(!fake.path("var/lib/preloadctl").exists());
 
     assert_eq!(fake.run(&["rollback"]).code, 5);
     assert_eq!(fake.read("proc/preload/deps"), "pl_c: pl_d\n");
@@ -568,7 +575,7 @@ fn interrupted_swap(after: &str, signal: libc::c_int) -> Run {
     while pipe.write(&[0; 4096]).is_ok() {}
     let mut child = Command::new(env!("CARGO_BIN_EXE_preloadctl"))
         .args(["swap", "interposer", "interposer_v2"])
-        .env("PRELOADCTL_PROC_DIR", fake.path("proc"))
+        .env("PRELOADCTL_ROOT", fake.root())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -663,7 +670,7 @@ fn explain_walks_the_live_list() {
         lines[1],
         format!(
             "pl_a: not loaded, installed at {}",
-            fake.path("modules/extra/pl_a.ko").display()
+            fake.path(&format!("{MODULES}/extra/pl_a.ko")).display()
         )
     );
     assert_eq!(
@@ -742,7 +749,7 @@ fn reload_refuses_before_touching_anything() {
     assert!(unloaded
         .stderr
         .contains("refusing to reload: preload is not loaded"));
-    assert!(!fake.path("run").exists());
+    assert!(!fake.path("run/preloadctl").exists());
 }
 
 #[test]
@@ -791,38 +798,37 @@ fn the_example_config_checks() {
 /// The recorded kernels of `tests/fixtures/abi` (see `src/abi/fixtures.rs`):
 /// a running 7.3.1 with a consumer, an interposer and the library they use,
 /// and a target 7.3.9 where one used symbol of each change class changed.
-fn abi_fixture() -> (Fake, Vec<String>) {
-    let fake = Fake::new();
-    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/abi");
-    fake.write("proc/sys/kernel/osrelease", "7.3.1\n");
-    fake.write("proc/preload/deps", "fix_consumer: fix_interposer\n");
-    let args = [
-        "--modules-dir".to_owned(),
-        format!("{fixtures}/lib/modules/7.3.1"),
-        "--sys-dir".to_owned(),
-        format!("{fixtures}/sys"),
-    ];
-    (fake, args.to_vec())
+/// The fixtures are laid out like a root; their `lib/modules/7.3.1`,
+/// `lib/modules/7.3.9` and `sys` are linked into the fake root.
+fn abi_fixture() -> Fake {
+    let fake = abi_fake();
+    link_abi_fixtures(&fake);
+    fake
 }
 
-fn run_with(fake: &Fake, global: &[String], args: &[&str]) -> Run {
-    let mut all: Vec<&str> = global.iter().map(String::as_str).collect();
-    all.extend(args);
-    fake.run(&all)
+/// A fake root running 7.3.1 without its files: no `lib/modules/7.3.1`.
+fn abi_fake() -> Fake {
+    let fake = Fake::new();
+    fake.write("proc/sys/kernel/osrelease", "7.3.1\n");
+    fake.write("proc/preload/deps", "fix_consumer: fix_interposer\n");
+    fake
+}
+
+fn link_abi_fixtures(fake: &Fake) {
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/abi");
+    for rel in ["lib/modules/7.3.1", "lib/modules/7.3.9", "sys"] {
+        std::os::unix::fs::symlink(format!("{fixtures}/{rel}"), fake.path(rel)).unwrap();
+    }
 }
 
 #[test]
 fn abi_snapshot_records_exports_types_and_flags() {
-    let (fake, global) = abi_fixture();
+    let fake = abi_fixture();
     let stable = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/fixtures/abi/stable-7.3.1.list"
     );
-    let run = run_with(
-        &fake,
-        &global,
-        &["abi", "snapshot", "--stable-list", stable],
-    );
+    let run = fake.run(&["abi", "snapshot", "--stable-list", stable]);
     assert_eq!(run.code, 0, "{run:?}");
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert_eq!(
@@ -837,7 +843,8 @@ fn abi_snapshot_records_exports_types_and_flags() {
     assert!(run.stdout.contains(
         "fix_consumer accepts redefinitions of (PRELOAD_INTERPOSABLE, strict mode): fix_lib_compute\n"
     ));
-    let record: Value = serde_json::from_str(&fake.read("state/abi/7.3.1.json")).unwrap();
+    let record: Value =
+        serde_json::from_str(&fake.read("var/lib/preloadctl/abi/7.3.1.json")).unwrap();
     assert_eq!(record["format"], "preload-abi-record");
     assert_eq!(record["version"], 1);
     assert_eq!(record["kernel"]["release"], "7.3.1");
@@ -854,10 +861,10 @@ fn abi_snapshot_records_exports_types_and_flags() {
 
 #[test]
 fn abi_check_names_every_change_and_exits_6() {
-    let (fake, global) = abi_fixture();
-    assert_eq!(run_with(&fake, &global, &["abi", "snapshot"]).code, 0);
+    let fake = abi_fixture();
+    assert_eq!(fake.run(&["abi", "snapshot"]).code, 0);
     // The target is a release next to the running kernel's modules directory.
-    let run = run_with(&fake, &global, &["abi", "check", "--kernel", "7.3.9"]);
+    let run = fake.run(&["abi", "check", "--kernel", "7.3.9"]);
     assert_eq!(run.code, 6, "{run:?}");
     let rows: Vec<Vec<&str>> = run
         .stdout
@@ -958,29 +965,25 @@ fn abi_check_names_every_change_and_exits_6() {
 
 #[test]
 fn abi_check_json_stable_list_and_report() {
-    let (fake, global) = abi_fixture();
+    let fake = abi_fixture();
     let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/abi");
     let old = format!("{fixtures}/stable-7.3.1.list");
     let new = format!("{fixtures}/stable-7.3.9.list");
     assert_eq!(
-        run_with(&fake, &global, &["abi", "snapshot", "--stable-list", &old]).code,
+        fake.run(&["abi", "snapshot", "--stable-list", &old]).code,
         0
     );
     let target = format!("{fixtures}/lib/modules/7.3.9");
-    let run = run_with(
-        &fake,
-        &global,
-        &[
-            "abi",
-            "check",
-            "--kernel",
-            &target,
-            "--stable-list",
-            &new,
-            "--json",
-            "--report",
-        ],
-    );
+    let run = fake.run(&[
+        "abi",
+        "check",
+        "--kernel",
+        &target,
+        "--stable-list",
+        &new,
+        "--json",
+        "--report",
+    ]);
     assert_eq!(run.code, 6, "{run:?}");
     let json: Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(json["verdict"], "breaks");
@@ -1009,7 +1012,7 @@ fn abi_check_json_stable_list_and_report() {
         serde_json::json!(["fix_lib_compute"])
     );
 
-    let report = fake.read("state/abi/REPORT");
+    let report = fake.read("var/lib/preloadctl/abi/REPORT");
     assert!(report
         .starts_with("# preloadctl abi check report, format 1\nverdict: breaks\nkernel: 7.3.9\n"));
     let status = fake.run(&["status"]);
@@ -1026,9 +1029,9 @@ fn abi_check_json_stable_list_and_report() {
 
 #[test]
 fn abi_check_against_itself_finds_nothing() {
-    let (fake, global) = abi_fixture();
-    assert_eq!(run_with(&fake, &global, &["abi", "snapshot"]).code, 0);
-    let run = run_with(&fake, &global, &["abi", "check", "--kernel", "7.3.1"]);
+    let fake = abi_fixture();
+    assert_eq!(fake.run(&["abi", "snapshot"]).code, 0);
+    let run = fake.run(&["abi", "check", "--kernel", "7.3.1"]);
     assert_eq!(run.code, 0, "{run:?}");
     assert!(run.stdout.contains("no changes\n"), "{run:?}");
     assert!(run.stdout.ends_with(
@@ -1038,7 +1041,7 @@ fn abi_check_against_itself_finds_nothing() {
 
 #[test]
 fn abi_errors_say_what_is_missing() {
-    let (fake, global) = abi_fixture();
+    let fake = abi_fake();
     // No record and no Module.symvers for the running kernel.
     let run = fake.run(&["abi", "snapshot"]);
     assert_eq!(run.code, 5, "{run:?}");
@@ -1047,29 +1050,22 @@ fn abi_errors_say_what_is_missing() {
             .contains("Module.symvers: does not exist; the export information"),
         "{run:?}"
     );
-    let run = run_with(
-        &fake,
-        &global,
-        &["abi", "check", "--kernel", "9.9.9", "--report"],
-    );
+    link_abi_fixtures(&fake);
+    let run = fake.run(&["abi", "check", "--kernel", "9.9.9", "--report"]);
     assert_eq!(run.code, 5, "{run:?}");
     assert!(run.stderr.contains("kernel 9.9.9: "), "{run:?}");
     assert!(fake
-        .read("state/abi/REPORT")
+        .read("var/lib/preloadctl/abi/REPORT")
         .contains("verdict: error\nkernel: 9.9.9\n"));
     fake.write("bad.list", "ok\n2bad\n");
-    let run = run_with(
-        &fake,
-        &global,
-        &[
-            "abi",
-            "check",
-            "--kernel",
-            "7.3.1",
-            "--stable-list",
-            "bad.list",
-        ],
-    );
+    let run = fake.run(&[
+        "abi",
+        "check",
+        "--kernel",
+        "7.3.1",
+        "--stable-list",
+        "bad.list",
+    ]);
     assert_eq!(run.code, 1, "{run:?}");
     assert_eq!(
         run.stderr_lines(),
@@ -1079,10 +1075,10 @@ fn abi_errors_say_what_is_missing() {
         ]
     );
     fake.write(
-        "state/abi/7.3.1.json",
+        "var/lib/preloadctl/abi/7.3.1.json",
         "{\"format\": \"preload-abi-record\", \"version\": 9}",
     );
-    let run = run_with(&fake, &global, &["abi", "check", "--kernel", "7.3.1"]);
+    let run = fake.run(&["abi", "check", "--kernel", "7.3.1"]);
     assert_eq!(run.code, 5, "{run:?}");
     assert!(
         run.stderr
@@ -1153,25 +1149,13 @@ fn abi_real_kernels_differ_exactly_in_the_return_thunk() {
         fake.path("sys/kernel/btf/vmlinux"),
     )
     .unwrap();
-    let sys = fake.path("sys").display().to_string();
-    let on = |flavor: &str| {
-        fake.write("proc/sys/kernel/osrelease", flavor);
-        let modules = fake
-            .path(&format!("lib/modules/{flavor}"))
-            .display()
-            .to_string();
-        vec![
-            "--modules-dir".to_owned(),
-            modules,
-            "--sys-dir".to_owned(),
-            sys.clone(),
-        ]
-    };
+    // The running kernel's modules are lib/modules/RELEASE of the root.
+    let on = |flavor: &str| fake.write("proc/sys/kernel/osrelease", flavor);
 
     // Running Debian's kernel: the record has BTF types, from vmlinux and
     // from sample_lib.ko's .BTF on its distilled .BTF.base.
-    let debian = on("debian");
-    let run = run_with(&fake, &debian, &["abi", "snapshot"]);
+    on("debian");
+    let run = fake.run(&["abi", "snapshot"]);
     assert_eq!(run.code, 0, "{run:?}");
     for row in [
         "interposer         interposer  _printk             vmlinux     no   -          -    int (const char *, ...)",
@@ -1183,22 +1167,14 @@ fn abi_real_kernels_differ_exactly_in_the_return_thunk() {
         assert!(run.stdout.contains(&format!("{row}\n")), "{row}\n{}", run.stdout);
     }
     // Against itself: nothing, types included.
-    let run = run_with(
-        &fake,
-        &debian,
-        &["abi", "check", "--kernel", "debian", "--json"],
-    );
+    let run = fake.run(&["abi", "check", "--kernel", "debian", "--json"]);
     assert_eq!(run.code, 0, "{run:?}");
     let json: Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(json["findings"], serde_json::json!([]));
     // Against the test kernel: its tinyconfig has no return thunks
     // (MITIGATION_RETHUNK), so __x86_return_thunk is not exported; every
     // other symbol is the same, and there is no BTF to compare types with.
-    let run = run_with(
-        &fake,
-        &debian,
-        &["abi", "check", "--kernel", "test", "--json"],
-    );
+    let run = fake.run(&["abi", "check", "--kernel", "test", "--json"]);
     assert_eq!(run.code, 6, "{run:?}");
     let json: Value = serde_json::from_str(&run.stdout).unwrap();
     let findings: Vec<(&str, &str, &str)> = json["findings"]
@@ -1227,23 +1203,23 @@ fn abi_real_kernels_differ_exactly_in_the_return_thunk() {
 
     // Running the test kernel: its modules do not use the thunk, and every
     // symbol they use is on Debian's kernel as it was.
-    fs::remove_dir_all(fake.path("state")).unwrap();
-    let test = on("test");
-    let run = run_with(&fake, &test, &["abi", "snapshot"]);
+    fs::remove_dir_all(fake.path("var/lib/preloadctl")).unwrap();
+    on("test");
+    let run = fake.run(&["abi", "snapshot"]);
     assert_eq!(run.code, 0, "{run:?}");
     assert!(
         run.stdout.contains("recorded 16 symbols of 3 modules"),
         "{run:?}"
     );
-    let run = run_with(&fake, &test, &["abi", "check", "--kernel", "debian"]);
+    let run = fake.run(&["abi", "check", "--kernel", "debian"]);
     assert_eq!(run.code, 0, "{run:?}");
     assert!(run.stdout.contains("no changes\n"), "{run:?}");
 }
 
 #[test]
 fn the_kernel_postinst_hook_logs_the_verdict_and_writes_the_report() {
-    let (fake, global) = abi_fixture();
-    assert_eq!(run_with(&fake, &global, &["abi", "snapshot"]).code, 0);
+    let fake = abi_fixture();
+    assert_eq!(fake.run(&["abi", "snapshot"]).code, 0);
     // The hook as `make install` writes it, with a logger that writes a file.
     let hook = fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -1274,11 +1250,7 @@ fn the_kernel_postinst_hook_logs_the_verdict_and_writes_the_report() {
             .arg(fake.path("zz-preload-abi"))
             .arg(release)
             .env("PATH", &path)
-            .env("PRELOADCTL_PROC_DIR", fake.path("proc"))
-            .env("PRELOADCTL_MODULES_DIR", &global[1])
-            .env("PRELOADCTL_SYS_DIR", &global[3])
-            .env("PRELOADCTL_CONFIG_DIR", fake.path("etc"))
-            .env("PRELOADCTL_STATE_DIR", fake.path("state"))
+            .env("PRELOADCTL_ROOT", fake.root())
             .output()
             .unwrap()
     };
@@ -1295,7 +1267,7 @@ fn the_kernel_postinst_hook_logs_the_verdict_and_writes_the_report() {
     assert_eq!(lines.len(), 9, "{logged}");
     assert!(lines[1].contains("kernel 7.3.9: fix_interposer  interposer  fix_lib_compute"));
     assert!(fake
-        .read("state/abi/REPORT")
+        .read("var/lib/preloadctl/abi/REPORT")
         .contains("verdict: breaks\nkernel: 7.3.9\n"));
 
     // A kernel it cannot check is logged as an error, and still succeeds.
@@ -1306,5 +1278,7 @@ fn the_kernel_postinst_hook_logs_the_verdict_and_writes_the_report() {
         "{}",
         fake.read("logged")
     );
-    assert!(fake.read("state/abi/REPORT").contains("verdict: error\n"));
+    assert!(fake
+        .read("var/lib/preloadctl/abi/REPORT")
+        .contains("verdict: error\n"));
 }
