@@ -161,6 +161,26 @@ pub enum Command {
         /// The interposer.
         module: String,
     },
+    /// Move the files of an install from before the paths changed to the
+    /// paths used now; only preloadctl's own files move.
+    ///
+    /// /etc/preload.conf -> /etc/preload-modules.conf, but only if it is a
+    /// dependency list (Debian's readahead daemon, package preload, keeps
+    /// its INI configuration there, which is left alone);
+    /// /etc/preload.d/*.conf -> /etc/preload-modules.d/;
+    /// /etc/preload/veto.d/* -> /etc/preloadctl/veto.d/; and preloadctl's
+    /// entries of /var/lib/preload/ (last-good.conf, staged/, commit/,
+    /// rolled-back/, abi/) -> /var/lib/preloadctl/, leaving the daemon's
+    /// preload.state. Old directories left empty are removed (but not
+    /// /var/lib/preload while Debian's preload is installed). Everything
+    /// is checked first: if a file exists at its new place too, nothing
+    /// moves.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Migrate {
+        /// Print what would move and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Show whether preload is loaded, its list size, counters and interposers.
     #[command(after_help = EXIT_CODES_HELP)]
     Status {

@@ -138,6 +138,15 @@ pub fn parse(name: &Path, text: &[u8]) -> Loaded {
     builder.finish()
 }
 
+/// Parses `text` line by line as `load` does and returns only the lines
+/// the grammar rejects: no merging, no cycle search. Empty if `text` is a
+/// dependency list, however wrong its content.
+pub fn line_errors(name: &Path, text: &[u8]) -> Vec<Diagnostic> {
+    let mut builder = Builder::default();
+    builder.add(name, text);
+    builder.errors
+}
+
 #[derive(Default)]
 struct Builder {
     raw: Vec<Edge>,

@@ -757,7 +757,7 @@ fn every_help_lists_the_exit_codes_and_usage_errors_exit_2() {
     let fake = Fake::new();
     for command in [
         "check", "apply", "rollback", "reload", "status", "explain", "abi", "start", "quiesce",
-        "stop",
+        "stop", "migrate",
     ] {
         let run = fake.run(&[command, "--help"]);
         assert_eq!(run.code, 0);
@@ -1281,4 +1281,326 @@ fn the_kernel_postinst_hook_logs_the_verdict_and_writes_the_report() {
     assert!(fake
         .read("var/lib/preloadctl/abi/REPORT")
         .contains("verdict: error\n"));
+}
+
+/// An install from before the paths changed, in the fake root: the list,
+/// two snippets, a veto hook and every kind of state entry.
+fn old_install(fake: &Fake) {
+    use std::os::unix::fs::PermissionsExt;
+    fake.write("etc/preload.conf", "# the list\npl_a: pl_b\n");
+    fake.write("etc/preload.d/10-x.conf", "pl_c: pl-d\n");
+    fake.write("etc/preload.d/20-y.conf", "pl_b: ?pl_c\n");
+    fake.write("etc/preload/veto.d/50-busy", "#!/bin/sh\nexit 0\n");
+    fs::set_permissions(
+        fake.path("etc/preload/veto.d/50-busy"),
+        fs::Permissions::from_mode(0o750),
+    )
+    .unwrap();
+    fake.write("var/lib/preload/last-good.conf", "pl_a: pl_c\n");
+    fake.write("var/lib/preload/staged/plan.json", "{\"staged\": 1}\n");
+    fake.write("var/lib/preload/commit/plan.json", "{\"commit\": 1}\n");
+    fake.write("var/lib/preload/commit/previous/0", "pl_a v1");
+    fake.write("var/lib/preload/rolled-back/plan.json", "{\"old\": 1}\n");
+    fake.write("var/lib/preload/abi/7.3.0.json", "{}\n");
+}
+
+/// Every path under the fake root with its mode and, for a file, its text.
+fn listing(fake: &Fake) -> Vec<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut found = Vec::new();
+    let mut pending = vec![fake.root().to_owned()];
+    while let Some(dir) = pending.pop() {
+        for entry in fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let meta = fs::symlink_metadata(&path).unwrap();
+            let rel = path.strip_prefix(fake.root()).unwrap().display();
+            let mode = meta.permissions().mode() & 0o7777;
+            if meta.is_dir() {
+                found.push(format!("{rel}/ {mode:o}"));
+                pending.push(path);
+            } else {
+                let text = fs::read_to_string(&path).unwrap_or_default();
+                found.push(format!("{rel} {mode:o} {text:?}"));
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+#[test]
+fn migrate_moves_an_old_install_to_the_new_paths() {
+    let fake = Fake::new();
+    old_install(&fake);
+    let old_hook = listing(&fake)
+        .into_iter()
+        .find(|l| l.starts_with("etc/preload/veto.d/50-busy "))
+        .unwrap();
+    let run = fake.run(&["migrate"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let r = fake.root().display();
+    assert_eq!(
+        run.stdout.lines().collect::<Vec<_>>(),
+        [
+            format!("moved {r}/etc/preload.conf -> {r}/etc/preload-modules.conf"),
+            format!("moved {r}/etc/preload.d/10-x.conf -> {r}/etc/preload-modules.d/10-x.conf"),
+            format!("moved {r}/etc/preload.d/20-y.conf -> {r}/etc/preload-modules.d/20-y.conf"),
+            format!("moved {r}/etc/preload/veto.d/50-busy -> {r}/etc/preloadctl/veto.d/50-busy"),
+            format!(
+                "moved {r}/var/lib/preload/last-good.conf -> {r}/var/lib/preloadctl/last-good.conf"
+            ),
+            format!("moved {r}/var/lib/preload/staged -> {r}/var/lib/preloadctl/staged"),
+            format!("moved {r}/var/lib/preload/commit -> {r}/var/lib/preloadctl/commit"),
+            format!("moved {r}/var/lib/preload/rolled-back -> {r}/var/lib/preloadctl/rolled-back"),
+            format!("moved {r}/var/lib/preload/abi -> {r}/var/lib/preloadctl/abi"),
+            format!("removed {r}/etc/preload.d (empty)"),
+            format!("removed {r}/etc/preload/veto.d (empty)"),
+            format!("removed {r}/etc/preload (empty)"),
+            format!("removed {r}/var/lib/preload (empty)"),
+        ]
+    );
+    assert_eq!(run.stderr, "");
+    assert_eq!(
+        fake.read("etc/preload-modules.conf"),
+        "# the list\npl_a: pl_b\n"
+    );
+    assert_eq!(fake.read("etc/preload-modules.d/10-x.conf"), "pl_c: pl-d\n");
+    assert_eq!(
+        fake.read("etc/preload-modules.d/20-y.conf"),
+        "pl_b: ?pl_c\n"
+    );
+    assert_eq!(
+        fake.read("var/lib/preloadctl/last-good.conf"),
+        "pl_a: pl_c\n"
+    );
+    assert_eq!(fake.read("var/lib/preloadctl/commit/previous/0"), "pl_a v1");
+    assert_eq!(
+        fake.read("var/lib/preloadctl/rolled-back/plan.json"),
+        "{\"old\": 1}\n"
+    );
+    assert_eq!(fake.read("var/lib/preloadctl/abi/7.3.0.json"), "{}\n");
+    // The hook keeps its mode.
+    let new_hook = listing(&fake)
+        .into_iter()
+        .find(|l| l.starts_with("etc/preloadctl/veto.d/50-busy "))
+        .unwrap();
+    assert_eq!(
+        new_hook.strip_prefix("etc/preloadctl/veto.d/50-busy "),
+        old_hook.strip_prefix("etc/preload/veto.d/50-busy ")
+    );
+    assert!(new_hook.contains(" 750 "), "{new_hook}");
+    for old in [
+        "etc/preload.conf",
+        "etc/preload.d",
+        "etc/preload",
+        "var/lib/preload",
+    ] {
+        assert!(!fake.path(old).exists(), "{old}");
+    }
+    // The config is read from the new places.
+    let check = fake.run(&["check"]);
+    assert_eq!(check.code, 0, "{check:?}");
+    assert_eq!(check.stdout, "ok (entries: 3, warnings: 0, files: 3)\n");
+}
+
+#[test]
+fn migrate_a_second_time_finds_nothing_to_migrate() {
+    let fake = Fake::new();
+    old_install(&fake);
+    assert_eq!(fake.run(&["migrate"]).code, 0);
+    let migrated = listing(&fake);
+    let again = fake.run(&["migrate"]);
+    assert_eq!(
+        (again.code, again.stdout.as_str(), again.stderr.as_str()),
+        (0, "nothing to migrate\n", "")
+    );
+    assert_eq!(listing(&fake), migrated);
+    // Nor is there anything on a new install.
+    let fresh = Fake::new();
+    let run = fresh.run(&["migrate", "--dry-run"]);
+    assert_eq!((run.code, run.stdout.as_str()), (0, "nothing to migrate\n"));
+}
+
+#[test]
+fn migrate_leaves_the_readahead_daemons_files_alone() {
+    let fake = Fake::new();
+    let daemon = "# /etc/preload.conf\n\n[model]\n\n# cycle: in seconds\ncycle = 20\n\
+                  usecorrelation = true\n\n[system]\ndoscan = true\n";
+    fake.write("etc/preload.conf", daemon);
+    fake.write("var/lib/preload/preload.state", "PRELOAD 0.6.4 7\n");
+    fake.write("var/lib/preload/last-good.conf", "pl_a: pl_c\n");
+    let run = fake.run(&["migrate"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let r = fake.root().display();
+    let left_alone = format!(
+        "{r}/etc/preload.conf belongs to Debian's readahead daemon (package preload), \
+         not to preloadctl: left alone"
+    );
+    assert_eq!(
+        run.stdout.lines().collect::<Vec<_>>(),
+        [
+            left_alone.clone(),
+            format!(
+                "moved {r}/var/lib/preload/last-good.conf -> {r}/var/lib/preloadctl/last-good.conf"
+            ),
+        ]
+    );
+    assert_eq!(fake.read("etc/preload.conf"), daemon);
+    assert!(!fake.path("etc/preload-modules.conf").exists());
+    // The daemon's state, and its directory, stay.
+    assert_eq!(
+        fake.read("var/lib/preload/preload.state"),
+        "PRELOAD 0.6.4 7\n"
+    );
+    assert_eq!(
+        fake.read("var/lib/preloadctl/last-good.conf"),
+        "pl_a: pl_c\n"
+    );
+
+    let again = fake.run(&["migrate"]);
+    assert_eq!(again.code, 0, "{again:?}");
+    assert_eq!(again.stdout, format!("{left_alone}\nnothing to migrate\n"));
+    assert_eq!(fake.read("etc/preload.conf"), daemon);
+
+    // With the daemon installed (dpkg lists its files) and no config of its
+    // own, its directory stays too, once preloadctl's entries are out.
+    let fake = Fake::new();
+    fake.write("var/lib/dpkg/info/preload.list", "/var/lib/preload\n");
+    fake.write("var/lib/preload/last-good.conf", "pl_a: pl_c\n");
+    let run = fake.run(&["migrate"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.stdout.lines().count(), 1, "{run:?}");
+    assert!(fake.path("var/lib/preload").is_dir());
+    assert_eq!(
+        fake.read("var/lib/preloadctl/last-good.conf"),
+        "pl_a: pl_c\n"
+    );
+}
+
+#[test]
+fn a_migrate_conflict_moves_nothing_and_names_both_files() {
+    let fake = Fake::new();
+    old_install(&fake);
+    fake.write("etc/preload-modules.d/20-y.conf", "pl_b: pl_c\n");
+    fake.write("var/lib/preloadctl/last-good.conf", "pl_a: pl_b\n");
+    let before = listing(&fake);
+    let r = fake.root().display();
+    for args in [&["migrate"][..], &["migrate", "--dry-run"]] {
+        let run = fake.run(args);
+        assert_eq!(run.code, 5, "{run:?}");
+        assert_eq!(run.stdout, "");
+        assert_eq!(
+            run.stderr_lines(),
+            [
+                format!(
+                    "{r}/etc/preload.d/20-y.conf and {r}/etc/preload-modules.d/20-y.conf both \
+                     exist: move or remove one of them"
+                ),
+                format!(
+                    "{r}/var/lib/preload/last-good.conf and {r}/var/lib/preloadctl/last-good.conf \
+                     both exist: move or remove one of them"
+                ),
+                "preloadctl: migrate refused, nothing was moved (problems: 2); resolve them and \
+                 run `preloadctl migrate` again"
+                    .to_owned(),
+            ]
+        );
+        assert_eq!(listing(&fake), before, "{args:?}");
+    }
+    // Once resolved, everything moves.
+    fs::remove_file(fake.path("etc/preload-modules.d/20-y.conf")).unwrap();
+    fs::remove_file(fake.path("var/lib/preloadctl/last-good.conf")).unwrap();
+    let run = fake.run(&["migrate"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let moved = run.stdout.lines().filter(|l| l.starts_with("moved "));
+    assert_eq!(moved.count(), 9, "{run:?}");
+}
+
+#[test]
+fn migrate_refuses_an_old_list_that_is_nobodys() {
+    let fake = Fake::new();
+    old_install(&fake);
+    fake.write("etc/preload.conf", "pl_a: pl_b\npl_c pl_d\n");
+    let before = listing(&fake);
+    let run = fake.run(&["migrate"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let r = fake.root().display();
+    assert_eq!(
+        run.stderr_lines(),
+        [
+            format!("{r}/etc/preload.conf:2: missing ':' after the consumer name"),
+            format!(
+                "{r}/etc/preload.conf is neither a dependency list (the errors above) nor the INI \
+                 configuration of Debian's readahead daemon: fix it (`preloadctl check \
+                 {r}/etc/preload.conf`) or move it to {r}/etc/preload-modules.conf yourself"
+            ),
+            "preloadctl: migrate refused, nothing was moved (problems: 2); resolve them and \
+             run `preloadctl migrate` again"
+                .to_owned(),
+        ]
+    );
+    assert_eq!(listing(&fake), before);
+}
+
+#[test]
+fn migrate_dry_run_prints_the_moves_and_changes_nothing() {
+    let fake = Fake::new();
+    old_install(&fake);
+    fake.write("etc/preload.d/notes.txt", "not a snippet\n");
+    fake.write("var/lib/preload/preload.state", "PRELOAD 0.6.4 7\n");
+    let before = listing(&fake);
+    let run = fake.run(&["migrate", "--dry-run"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let r = fake.root().display();
+    assert_eq!(
+        run.stdout.lines().collect::<Vec<_>>(),
+        [
+            format!("{r}/etc/preload.d/notes.txt is not a *.conf snippet: left alone"),
+            format!("would move {r}/etc/preload.conf -> {r}/etc/preload-modules.conf"),
+            format!(
+                "would move {r}/etc/preload.d/10-x.conf -> {r}/etc/preload-modules.d/10-x.conf"
+            ),
+            format!(
+                "would move {r}/etc/preload.d/20-y.conf -> {r}/etc/preload-modules.d/20-y.conf"
+            ),
+            format!(
+                "would move {r}/etc/preload/veto.d/50-busy -> {r}/etc/preloadctl/veto.d/50-busy"
+            ),
+            format!(
+                "would move {r}/var/lib/preload/last-good.conf -> \
+                 {r}/var/lib/preloadctl/last-good.conf"
+            ),
+            format!("would move {r}/var/lib/preload/staged -> {r}/var/lib/preloadctl/staged"),
+            format!("would move {r}/var/lib/preload/commit -> {r}/var/lib/preloadctl/commit"),
+            format!(
+                "would move {r}/var/lib/preload/rolled-back -> {r}/var/lib/preloadctl/rolled-back"
+            ),
+            format!("would move {r}/var/lib/preload/abi -> {r}/var/lib/preloadctl/abi"),
+            format!("would remove {r}/etc/preload/veto.d (empty)"),
+            format!("would remove {r}/etc/preload (empty)"),
+            "dry run: nothing was changed".to_owned(),
+        ]
+    );
+    assert_eq!(listing(&fake), before);
+    // What it printed is what a real run does.
+    let real = fake.run(&["migrate"]);
+    assert_eq!(real.code, 0, "{real:?}");
+    let done: Vec<String> = real
+        .stdout
+        .lines()
+        .map(
+            |l| match (l.strip_prefix("moved "), l.strip_prefix("removed ")) {
+                (Some(moved), _) => format!("would move {moved}"),
+                (_, Some(removed)) => format!("would remove {removed}"),
+                _ => l.to_owned(),
+            },
+        )
+        .collect();
+    let said: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(done, said[..said.len() - 1]);
+    assert_eq!(fake.read("etc/preload.d/notes.txt"), "not a snippet\n");
+    assert_eq!(
+        fake.read("var/lib/preload/preload.state"),
+        "PRELOAD 0.6.4 7\n"
+    );
 }
