@@ -1478,6 +1478,44 @@ fn migrate_leaves_the_readahead_daemons_files_alone() {
 }
 
 #[test]
+fn an_ini_config_fails_with_the_parsers_reason() {
+    // Debian's readahead daemon's configuration where the list belongs.
+    let fake = Fake::new();
+    fake.write(
+        "etc/preload-modules.conf",
+        "# the daemon's\n[model]\ncycle = 20\n",
+    );
+    let file = fake.path("etc/preload-modules.conf");
+    let file = file.display();
+    // Whatever the shared parser says about each line is what is printed.
+    let reason = |line: &[u8]| preload_deps::parse_line(line).err().unwrap().to_string();
+    let lines = [
+        format!("{file}:2: {}", reason(b"[model]")),
+        format!("{file}:3: {}", reason(b"cycle = 20")),
+    ];
+    let check = fake.run(&["check"]);
+    assert_eq!(check.code, 1, "{check:?}");
+    assert_eq!(
+        check.stderr_lines(),
+        [
+            lines[0].as_str(),
+            &lines[1],
+            "preloadctl: check failed (errors: 2, warnings: 0, files: 1)"
+        ]
+    );
+    let apply = fake.run(&["apply"]);
+    assert_eq!(apply.code, 1, "{apply:?}");
+    assert_eq!(
+        apply.stderr_lines(),
+        [
+            lines[0].as_str(),
+            &lines[1],
+            "preloadctl: the config is invalid (errors: 2); nothing was changed"
+        ]
+    );
+}
+
+#[test]
 fn a_migrate_conflict_moves_nothing_and_names_both_files() {
     let fake = Fake::new();
     old_install(&fake);
