@@ -753,6 +753,56 @@ fn reload_refuses_before_touching_anything() {
 }
 
 #[test]
+fn reload_loads_preload_with_the_merged_list_from_run_preloadctl() {
+    let fake = Fake::new();
+    fake.write("proc/preload/deps", "pl_c: pl_d\n");
+    fake.write("etc/preload-modules.conf", "pl_a: pl_b\n");
+    fake.write("etc/preload-modules.d/10.conf", "pl-c: pl_b\n");
+    // modprobe "loads" preload with config=FILE: the live list is the file's.
+    fake.write(
+        "bin/tool",
+        "#!/bin/sh\necho \"$*\" >>\"$(dirname \"$0\")/../tools.log\"\n\
+         case $3 in config=*) cp \"${3#config=}\" \"$(dirname \"$0\")/../proc/preload/deps\";; esac\n",
+    );
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(fake.path("bin/tool"), fs::Permissions::from_mode(0o755)).unwrap();
+    let tool = fake.path("bin/tool").display().to_string();
+    let (rmmod, modprobe) = (format!("{tool} rmmod"), format!("{tool} modprobe"));
+    let run = fake.run_env(
+        &["reload"],
+        &[
+            ("PRELOADCTL_RMMOD", &rmmod),
+            ("PRELOADCTL_MODPROBE", &modprobe),
+        ],
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    let merged = fake.path("run/preloadctl/preload-modules.conf");
+    assert_eq!(
+        run.stdout,
+        format!(
+            "reloaded preload (entries: 2, config: {})\n",
+            merged.display()
+        )
+    );
+    assert_eq!(
+        fake.read("run/preloadctl/preload-modules.conf"),
+        "pl_a: pl_b\npl_c: pl_b\n"
+    );
+    assert_eq!(fake.read("run/preloadctl/previous.conf"), "pl_c: pl_d\n");
+    assert_eq!(
+        fake.read("var/lib/preloadctl/last-good.conf"),
+        "pl_c: pl_d\n"
+    );
+    assert_eq!(
+        fake.read("tools.log"),
+        format!(
+            "rmmod preload\nmodprobe preload config={}\n",
+            merged.display()
+        )
+    );
+}
+
+#[test]
 fn every_help_lists_the_exit_codes_and_usage_errors_exit_2() {
     let fake = Fake::new();
     for command in [
