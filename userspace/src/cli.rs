@@ -1,96 +1,33 @@
 //! The command line: options and subcommands (clap derive).
 
-use crate::context::Context;
 use crate::error::EXIT_CODES_HELP;
-use clap::{Args, Parser, Subcommand};
+use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 /// Checks and applies the preload dependency list kept under /etc.
 ///
-/// The config is /etc/preload.conf, then /etc/preload.d/*.conf in lexical
-/// order; lines for the same consumer merge across files.
+/// The config is /etc/preload-modules.conf, then
+/// /etc/preload-modules.d/*.conf in lexical order; lines for the same
+/// consumer merge across files.
 #[derive(Parser, Debug)]
 #[command(name = "preloadctl", version, after_help = EXIT_CODES_HELP)]
 pub struct Cli {
-    /// Where things are (tests point these at temporary directories).
-    #[command(flatten)]
-    pub paths: PathArgs,
+    /// Work on the system under DIR instead of /: every path preloadctl
+    /// uses (/proc, /sys, /etc, /lib/modules, /var/lib/preloadctl,
+    /// /run/preloadctl) is the same path under DIR. For tests and chroots,
+    /// like `systemctl --root` (not shown by --help).
+    #[arg(
+        long,
+        global = true,
+        hide = true,
+        value_name = "DIR",
+        env = "PRELOADCTL_ROOT",
+        default_value = "/"
+    )]
+    pub root: PathBuf,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
-}
-
-/// The directories preloadctl reads and writes.
-#[derive(Args, Debug)]
-pub struct PathArgs {
-    /// The proc file system.
-    #[arg(
-        long,
-        global = true,
-        value_name = "DIR",
-        env = "PRELOADCTL_PROC_DIR",
-        default_value = "/proc"
-    )]
-    pub proc_dir: PathBuf,
-    /// The installed modules [default: /lib/modules/$(uname -r)].
-    #[arg(
-        long,
-        global = true,
-        value_name = "DIR",
-        env = "PRELOADCTL_MODULES_DIR"
-    )]
-    pub modules_dir: Option<PathBuf>,
-    /// Where the default config lives: DIR/preload.conf and DIR/preload.d/*.conf.
-    #[arg(
-        long,
-        global = true,
-        value_name = "DIR",
-        env = "PRELOADCTL_CONFIG_DIR",
-        default_value = "/etc"
-    )]
-    pub config_dir: PathBuf,
-    /// Where the last-known-good list, the staged change and the last
-    /// commit's record are kept.
-    #[arg(
-        long,
-        global = true,
-        value_name = "DIR",
-        env = "PRELOADCTL_STATE_DIR",
-        default_value = "/var/lib/preload"
-    )]
-    pub state_dir: PathBuf,
-    /// The sysfs file system (`abi` reads `kernel/btf/` and `kernel/notes`).
-    #[arg(
-        long,
-        global = true,
-        value_name = "DIR",
-        env = "PRELOADCTL_SYS_DIR",
-        default_value = "/sys"
-    )]
-    pub sys_dir: PathBuf,
-    /// Where `reload` writes the merged list that preload reads at load.
-    #[arg(
-        long,
-        global = true,
-        value_name = "DIR",
-        env = "PRELOADCTL_RUN_DIR",
-        default_value = "/run/preload"
-    )]
-    pub run_dir: PathBuf,
-}
-
-impl PathArgs {
-    /// The places these directories make.
-    pub fn into_context(self) -> Context {
-        Context::new(
-            self.proc_dir,
-            self.modules_dir,
-            self.config_dir,
-            self.state_dir,
-            self.run_dir,
-            self.sys_dir,
-        )
-    }
 }
 
 /// The subcommands.
@@ -124,20 +61,22 @@ pub enum Command {
     },
     /// Undo the last `commit`, or restore the list saved by the last `apply`.
     ///
-    /// A commit is undone from its record under STATE_DIR/commit/: its
-    /// modules, list files and list. With no commit to undo, the list saved
-    /// by the last `apply` or `reload` that changed it is written back.
+    /// A commit is undone from its record under
+    /// /var/lib/preloadctl/commit/: its modules, list files and list. With
+    /// no commit to undo, the list saved by the last `apply` or `reload`
+    /// that changed it is written back.
     #[command(after_help = EXIT_CODES_HELP)]
     Rollback,
     /// Check a bundle (list files, modules, manifest.json) against this
     /// machine and stage what changes, or veto it (exit code 7).
     ///
-    /// Changes nothing live: the change is staged under STATE_DIR/staged/
-    /// for `commit` or `abort`. Vetoes: a bad bundle, a hash that does not
-    /// match the manifest, a list that does not check, a listed module not
-    /// installed after the bundle, a loaded module the change cannot reach
-    /// without reloading it, an ABI break on the running kernel, a hook in
-    /// CONFIG_DIR/preload/veto.d/ that exits non-zero.
+    /// Changes nothing live: the change is staged under
+    /// /var/lib/preloadctl/staged/ for `commit` or `abort`. Vetoes: a bad
+    /// bundle, a hash that does not match the manifest, a list that does
+    /// not check, a listed module not installed after the bundle, a loaded
+    /// module the change cannot reach without reloading it, an ABI break on
+    /// the running kernel, a hook in /etc/preloadctl/veto.d/ that exits
+    /// non-zero.
     #[command(after_help = EXIT_CODES_HELP)]
     Prepare {
         /// Print the verdict, the files and the vetoes as JSON.
@@ -153,8 +92,8 @@ pub enum Command {
     /// Apply the staged change: install the changed modules and list files
     /// atomically, run depmod, apply the list with read-back.
     ///
-    /// Keeps what it replaced under STATE_DIR/commit/ for `rollback`; a
-    /// commit that fails rolls itself back.
+    /// Keeps what it replaced under /var/lib/preloadctl/commit/ for
+    /// `rollback`; a commit that fails rolls itself back.
     #[command(after_help = EXIT_CODES_HELP)]
     Commit,
     /// Drop the staged change.
@@ -162,8 +101,8 @@ pub enum Command {
     Abort,
     /// Unload preload.ko and load it again with config= the merged config.
     ///
-    /// The merged list is written under the run directory and preload reads
-    /// it at load. Refuses, saying why, if preload is not loaded, is in use,
+    /// The merged list is written to /run/preloadctl/preload-modules.conf
+    /// and preload reads it at load. Refuses, saying why, if preload is not loaded, is in use,
     /// or the config does not check; preload stays loaded either way.
     #[command(after_help = EXIT_CODES_HELP)]
     Reload {
@@ -222,6 +161,26 @@ pub enum Command {
         /// The interposer.
         module: String,
     },
+    /// Move the files of an install from before the paths changed to the
+    /// paths used now; only preloadctl's own files move.
+    ///
+    /// /etc/preload.conf -> /etc/preload-modules.conf, but only if it is a
+    /// dependency list (Debian's readahead daemon, package preload, keeps
+    /// its INI configuration there, which is left alone);
+    /// /etc/preload.d/*.conf -> /etc/preload-modules.d/;
+    /// /etc/preload/veto.d/* -> /etc/preloadctl/veto.d/; and preloadctl's
+    /// entries of /var/lib/preload/ (last-good.conf, staged/, commit/,
+    /// rolled-back/, abi/) -> /var/lib/preloadctl/, leaving the daemon's
+    /// preload.state. Old directories left empty are removed (but not
+    /// /var/lib/preload while Debian's preload is installed). Everything
+    /// is checked first: if a file exists at its new place too, nothing
+    /// moves.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Migrate {
+        /// Print what would move and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Show whether preload is loaded, its list size, counters and interposers.
     #[command(after_help = EXIT_CODES_HELP)]
     Status {
@@ -254,12 +213,13 @@ pub enum AbiCommand {
     ///
     /// For each symbol: the exporting module, GPL-only or not, namespace,
     /// CRC (MODVERSIONS) and the BTF type. The record is written to
-    /// STATE_DIR/abi/RELEASE.json. Needs the kernel's Module.symvers
-    /// (/lib/modules/RELEASE/build/, from the headers package, or --kernel).
+    /// /var/lib/preloadctl/abi/RELEASE.json. Needs the kernel's
+    /// Module.symvers (/lib/modules/RELEASE/build/, from the headers
+    /// package, or --kernel).
     #[command(after_help = EXIT_CODES_HELP)]
     Snapshot {
         /// The running kernel's build or headers directory, holding
-        /// Module.symvers [default: MODULES_DIR/build].
+        /// Module.symvers [default: /lib/modules/RELEASE/build].
         #[arg(long, value_name = "DIR")]
         kernel: Option<PathBuf>,
         /// Record whether each symbol is in this stable list.
@@ -282,7 +242,8 @@ pub enum AbiCommand {
         /// The target kernel: DIR or RELEASE.
         #[arg(long, value_name = "DIR|RELEASE")]
         kernel: String,
-        /// The record to compare [default: STATE_DIR/abi/$(uname -r).json].
+        /// The record to compare [default:
+        /// /var/lib/preloadctl/abi/$(uname -r).json].
         #[arg(long, value_name = "FILE")]
         record: Option<PathBuf>,
         /// Classify each symbol as stable or unstable by this list (one
@@ -292,7 +253,8 @@ pub enum AbiCommand {
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
-        /// Also write the report to STATE_DIR/abi/REPORT (`status` shows it).
+        /// Also write the report to /var/lib/preloadctl/abi/REPORT (`status`
+        /// shows it).
         #[arg(long)]
         report: bool,
     },

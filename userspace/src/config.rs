@@ -16,22 +16,19 @@ use std::path::{Path, PathBuf};
 /// At most this many cycles are reported; each one found is cut to look for more.
 const CYCLES_REPORTED_MAX: usize = 100;
 
-/// Returns the default sources under `etc`: `preload.conf` if it exists, then
-/// `preload.d/*.conf` in lexical order of their names.
-pub fn default_sources(etc: &Path) -> Result<Vec<PathBuf>, Error> {
+/// Returns the default sources: the main file (`/etc/preload-modules.conf`)
+/// if it exists, then the `*.conf` files of the snippets directory
+/// (`/etc/preload-modules.d/`) in lexical order of their names.
+pub fn default_sources(main: &Path, dir: &Path) -> Result<Vec<PathBuf>, Error> {
     let mut files = Vec::new();
-    let main = etc.join("preload.conf");
     if main.exists() {
-        files.push(main);
+        files.push(main.to_owned());
     }
-    let dir = etc.join("preload.d");
-    match fs::read_dir(&dir) {
+    match fs::read_dir(dir) {
         Ok(entries) => {
             let mut snippets = Vec::new();
             for entry in entries {
-                let path = entry
-                    .map_err(|e| Error::io("cannot list", &dir, &e))?
-                    .path();
+                let path = entry.map_err(|e| Error::io("cannot list", dir, &e))?.path();
                 if path.extension().is_some_and(|ext| ext == "conf") {
                     snippets.push(path);
                 }
@@ -40,7 +37,7 @@ pub fn default_sources(etc: &Path) -> Result<Vec<PathBuf>, Error> {
             files.extend(snippets);
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(Error::io("cannot list", &dir, &e)),
+        Err(e) => return Err(Error::io("cannot list", dir, &e)),
     }
     Ok(files)
 }
@@ -139,6 +136,15 @@ pub fn parse(name: &Path, text: &[u8]) -> Loaded {
     let mut builder = Builder::default();
     builder.add(name, text);
     builder.finish()
+}
+
+/// Parses `text` line by line as `load` does and returns only the lines
+/// the grammar rejects: no merging, no cycle search. Empty if `text` is a
+/// dependency list, however wrong its content.
+pub fn line_errors(name: &Path, text: &[u8]) -> Vec<Diagnostic> {
+    let mut builder = Builder::default();
+    builder.add(name, text);
+    builder.errors
 }
 
 #[derive(Default)]

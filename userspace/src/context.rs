@@ -1,17 +1,33 @@
-//! The places preloadctl works on, taken from the global options.
+//! The places preloadctl works on: the real paths of a system, under the
+//! root the hidden `--root` option names (`/` unless a test or a chroot
+//! says otherwise).
 
 use crate::config::default_sources;
 use crate::error::Error;
 use crate::modules;
 use crate::procfs::Proc;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-/// The proc file system and the directories of the global options.
+/// The main dependency list; preload.ko reads it at load.
+pub const CONFIG_FILE: &str = "/etc/preload-modules.conf";
+/// The config snippets, read after the main list in lexical order.
+pub const SNIPPETS_DIR: &str = "/etc/preload-modules.d";
+/// The rollout's veto hooks.
+pub const VETO_DIR: &str = "/etc/preloadctl/veto.d";
+/// The last-known-good list, the staged change, the last commit's record
+/// and the ABI records.
+pub const STATE_DIR: &str = "/var/lib/preloadctl";
+/// Where `reload` writes the merged list for preload.ko to read at load.
+pub const RUN_DIR: &str = "/run/preloadctl";
+/// The file `reload` writes there.
+pub const RELOAD_FILE: &str = "preload-modules.conf";
+
+/// The proc file system and the directories preloadctl reads and writes,
+/// all under one root.
 pub struct Context {
     /// preload's `/proc` files.
     pub proc: Proc,
-    modules_dir: Option<PathBuf>,
-    config_dir: PathBuf,
+    root: PathBuf,
     /// Where the last-known-good list is kept.
     pub state_dir: PathBuf,
     /// Where `reload` writes the list for preload to read.
@@ -21,41 +37,50 @@ pub struct Context {
 }
 
 impl Context {
-    /// Takes the directories the global options name (`modules_dir`: the
-    /// running kernel's if `None`).
-    pub fn new(
-        proc_dir: PathBuf,
-        modules_dir: Option<PathBuf>,
-        config_dir: PathBuf,
-        state_dir: PathBuf,
-        run_dir: PathBuf,
-        sys_dir: PathBuf,
-    ) -> Context {
+    /// Takes the system under `root`: `/` for the running one.
+    pub fn new(root: PathBuf) -> Context {
+        let under = |path: &str| under(&root, path);
         Context {
-            proc: Proc::new(proc_dir),
-            modules_dir,
-            config_dir,
-            state_dir,
-            run_dir,
-            sys_dir,
+            proc: Proc::new(under("/proc")),
+            state_dir: under(STATE_DIR),
+            run_dir: under(RUN_DIR),
+            sys_dir: under("/sys"),
+            root,
         }
     }
 
-    /// Returns the installed modules' directory.
+    /// Returns the real path `path` (absolute) under the root.
+    pub fn under(&self, path: &str) -> PathBuf {
+        under(&self.root, path)
+    }
+
+    /// Returns the running kernel's modules directory, `/lib/modules/RELEASE`.
     pub fn modules_dir(&self) -> Result<PathBuf, Error> {
-        match &self.modules_dir {
-            Some(dir) => Ok(dir.clone()),
-            None => modules::default_dir(self.proc.dir()),
-        }
+        modules::default_dir(&self.root, self.proc.dir())
     }
 
     /// Returns `files`, or the default config files if there are none.
     pub fn sources(&self, files: Vec<PathBuf>) -> Result<Vec<PathBuf>, Error> {
         if files.is_empty() {
-            default_sources(&self.config_dir)
+            default_sources(&self.config_file(), &self.snippets_dir())
         } else {
             Ok(files)
         }
+    }
+
+    /// Returns the main dependency list: `/etc/preload-modules.conf`.
+    pub fn config_file(&self) -> PathBuf {
+        self.under(CONFIG_FILE)
+    }
+
+    /// Returns the directory of the config snippets: `/etc/preload-modules.d`.
+    pub fn snippets_dir(&self) -> PathBuf {
+        self.under(SNIPPETS_DIR)
+    }
+
+    /// Returns the directory of the veto hooks: `/etc/preloadctl/veto.d`.
+    pub fn veto_dir(&self) -> PathBuf {
+        self.under(VETO_DIR)
     }
 
     /// Returns the directory of the symbol records and the last report.
@@ -73,18 +98,46 @@ impl Context {
         self.state_dir.join("commit")
     }
 
-    /// Returns the directory of the veto hooks: CONFIG_DIR/preload/veto.d.
-    pub fn veto_dir(&self) -> PathBuf {
-        self.config_dir.join("preload/veto.d")
-    }
-
-    /// Returns the directory of the config snippets: CONFIG_DIR/preload.d.
-    pub fn snippets_dir(&self) -> PathBuf {
-        self.config_dir.join("preload.d")
-    }
-
     /// Returns the file holding the last-known-good list.
     pub fn last_good(&self) -> PathBuf {
         self.state_dir.join("last-good.conf")
+    }
+}
+
+/// Returns the absolute `path` under `root`.
+fn under(root: &Path, path: &str) -> PathBuf {
+    root.join(path.trim_start_matches('/'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_path_is_the_real_one_under_the_root() {
+        let real = Context::new("/".into());
+        assert_eq!(real.config_file(), Path::new("/etc/preload-modules.conf"));
+        assert_eq!(real.snippets_dir(), Path::new("/etc/preload-modules.d"));
+        assert_eq!(real.veto_dir(), Path::new("/etc/preloadctl/veto.d"));
+        assert_eq!(
+            real.last_good(),
+            Path::new("/var/lib/preloadctl/last-good.conf")
+        );
+        assert_eq!(real.run_dir, Path::new("/run/preloadctl"));
+        assert_eq!(real.sys_dir, Path::new("/sys"));
+        assert_eq!(real.proc.deps_path(), Path::new("/proc/preload/deps"));
+
+        let fake = Context::new("/tmp/r".into());
+        assert_eq!(
+            fake.config_file(),
+            Path::new("/tmp/r/etc/preload-modules.conf")
+        );
+        assert_eq!(
+            fake.staged_dir(),
+            Path::new("/tmp/r/var/lib/preloadctl/staged")
+        );
+        assert_eq!(fake.run_dir, Path::new("/tmp/r/run/preloadctl"));
+        assert_eq!(fake.proc.deps_path(), Path::new("/tmp/r/proc/preload/deps"));
+        assert_eq!(fake.sys_dir, Path::new("/tmp/r/sys"));
     }
 }

@@ -18,7 +18,8 @@ pub enum Exit {
     Kernel = 3,
     /// Permission denied: root (CAP_SYS_MODULE) is needed.
     Permission = 4,
-    /// Any other failure: an I/O error, no saved list to roll back to.
+    /// Any other failure: an I/O error, no saved list to roll back to, a
+    /// file `migrate` finds at both its old and its new place.
     System = 5,
     /// `abi check`: a symbol an interposer or consumer uses breaks on the
     /// target kernel.
@@ -47,7 +48,8 @@ Exit codes:
   3  preload is not loaded, or the kernel refused the request (a list, a swap, a
      lifecycle transition), or rmmod, modprobe or reload failed
   4  permission denied: root (CAP_SYS_MODULE) is needed
-  5  other failure (I/O error, no saved list to roll back to, no Module.symvers)
+  5  other failure (I/O error, no saved list to roll back to, no Module.symvers,
+     a file migrate finds at both its old and its new place)
   6  abi check: a symbol an interposer or consumer uses breaks on the target kernel
   7  prepare: the change was vetoed (the reasons are printed; --json for machines)
   8  swap: the consumers moved to NEW, but OLD is still quiescing (a call is still

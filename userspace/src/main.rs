@@ -49,7 +49,7 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<Exit, Error> {
-    let ctx = cli.paths.into_context();
+    let ctx = context::Context::new(cli.root);
     match cli.command {
         Command::Check { strict, files } => list::check::run(&ctx, files, strict),
         Command::Apply { dry_run, files } => list::apply::apply(&ctx, files, dry_run),
@@ -70,6 +70,7 @@ fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Abort => rollout::stage::abort(&ctx),
         Command::Reload { files } => list::reload::run(&ctx, files),
         Command::Status { json } => list::status::run(&ctx, json),
+        Command::Migrate { dry_run } => list::migrate::run(&ctx, dry_run),
         Command::Swap {
             force,
             timeout,

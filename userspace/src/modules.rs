@@ -7,12 +7,13 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-/// Returns `/lib/modules/RELEASE` for the running kernel, reading the release
-/// from `proc/sys/kernel/osrelease` (what `uname -r` prints).
-pub fn default_dir(proc: &Path) -> Result<PathBuf, Error> {
+/// Returns `/lib/modules/RELEASE` under `root` for the running kernel,
+/// reading the release from `proc/sys/kernel/osrelease` (what `uname -r`
+/// prints).
+pub fn default_dir(root: &Path, proc: &Path) -> Result<PathBuf, Error> {
     let path = proc.join("sys/kernel/osrelease");
     let release = fs::read_to_string(&path).map_err(|e| Error::io("cannot read", &path, &e))?;
-    Ok(Path::new("/lib/modules").join(release.trim()))
+    Ok(root.join("lib/modules").join(release.trim()))
 }
 
 /// Converts a module name to the canonical form the grammar uses.

@@ -1,5 +1,5 @@
-//! preload's files under `/proc` (and `/proc/modules`), under a directory
-//! that tests replace with a fake.
+//! preload's files under `/proc` (and `/proc/modules`), under the root
+//! (`--root`), which tests replace with a fake.
 
 use crate::error::{Error, Exit};
 use crate::modules::{parse_loaded, LoadedModule};

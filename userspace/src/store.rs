@@ -1,6 +1,6 @@
 //! Where the list is kept and how it is written: the live list in
 //! `/proc/preload/deps` (parsed, replaced, read back), the last-known-good
-//! copy under `STATE_DIR`, and the files preloadctl keeps, each written
+//! copy under `/var/lib/preloadctl`, and the files preloadctl keeps, each written
 //! atomically. The command folders share these; nothing here knows a
 //! command.
 

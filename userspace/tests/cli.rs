@@ -12,11 +12,15 @@ use std::ops::Deref;
 use std::path::PathBuf;
 use std::process::Command;
 
-/// A fake system: `proc/` with preload loaded, `modules/` with a few
-/// installed modules, `etc/`, `state/` and `run/`.
+/// A fake root (`--root`): `proc/` with preload loaded and kernel 7.3.0
+/// running, `lib/modules/7.3.0/` with a few installed modules, `etc/`;
+/// preloadctl makes `var/lib/preloadctl/` and `run/preloadctl/`.
 struct Fake {
     tree: Tree,
 }
+
+/// The running kernel's modules directory in the fake root.
+const MODULES: &str = "lib/modules/7.3.0";
 
 impl Deref for Fake {
     type Target = Tree;
@@ -37,8 +41,9 @@ impl Fake {
             "proc/modules",
             "pl_c 12288 0 - Live 0x0\npreload 40960 0 - Live 0x0 (O)\n",
         );
+        fake.write("proc/sys/kernel/osrelease", "7.3.0\n");
         for module in ["pl_a", "pl_b", "pl_c", "pl-d", "preload"] {
-            fake.write(&format!("modules/extra/{module}.ko"), "");
+            fake.write(&format!("{MODULES}/extra/{module}.ko"), "");
         }
         fs::create_dir_all(fake.path("etc")).unwrap();
         fake
@@ -56,11 +61,7 @@ impl Fake {
         let output = Command::new(env!("CARGO_BIN_EXE_preloadctl"))
             .args(args)
             .current_dir(self.root())
-            .env("PRELOADCTL_PROC_DIR", self.path("proc"))
-            .env("PRELOADCTL_MODULES_DIR", self.path("modules"))
-            .env("PRELOADCTL_CONFIG_DIR", self.path("etc"))
-            .env("PRELOADCTL_STATE_DIR", self.path("state"))
-            .env("PRELOADCTL_RUN_DIR", self.path("run"))
+            .env("PRELOADCTL_ROOT", self.root())
             .envs(env.iter().copied())
             .output()
             .unwrap();
@@ -98,9 +99,12 @@ fn check_lists_every_error_of_every_file() {
 #[test]
 fn check_finds_cycles_across_files() {
     let fake = Fake::new();
-    fake.write("etc/preload.conf", "pl_a: pl_b\npl_c: pl-d\n");
-    fake.write("etc/preload.d/10-x.conf", "pl_b: pl_c\n");
-    fake.write("etc/preload.d/20-y.conf", "pl_d: pl_a\npl_c: pl_b\n");
+    fake.write("etc/preload-modules.conf", "pl_a: pl_b\npl_c: pl-d\n");
+    fake.write("etc/preload-modules.d/10-x.conf", "pl_b: pl_c\n");
+    fake.write(
+        "etc/preload-modules.d/20-y.conf",
+        "pl_d: pl_a\npl_c: pl_b\n",
+    );
     let run = fake.run(&["check"]);
     assert_eq!(run.code, 1, "{run:?}");
     let cycles: Vec<&str> = run
@@ -114,13 +118,13 @@ fn check_finds_cycles_across_files() {
         cycles,
         [
             format!(
-                "{etc}/preload.d/20-y.conf:1: dependency cycle: pl_a -> pl_b -> pl_c -> pl_d -> pl_a \
-                 (written at {etc}/preload.conf:1, {etc}/preload.d/10-x.conf:1, {etc}/preload.conf:2, \
-                 {etc}/preload.d/20-y.conf:1)"
+                "{etc}/preload-modules.d/20-y.conf:1: dependency cycle: pl_a -> pl_b -> pl_c -> pl_d -> pl_a \
+                 (written at {etc}/preload-modules.conf:1, {etc}/preload-modules.d/10-x.conf:1, {etc}/preload-modules.conf:2, \
+                 {etc}/preload-modules.d/20-y.conf:1)"
             ),
             format!(
-                "{etc}/preload.d/20-y.conf:2: dependency cycle: pl_b -> pl_c -> pl_b \
-                 (written at {etc}/preload.d/10-x.conf:1, {etc}/preload.d/20-y.conf:2)"
+                "{etc}/preload-modules.d/20-y.conf:2: dependency cycle: pl_b -> pl_c -> pl_b \
+                 (written at {etc}/preload-modules.d/10-x.conf:1, {etc}/preload-modules.d/20-y.conf:2)"
             ),
         ]
     );
@@ -133,7 +137,7 @@ fn missing_modules_warn_and_fail_with_strict() {
         "a.conf",
         "pl_a: pl_b ?pl_gone\npl_nowhere: pl_c\npl_c: pl_gone\n",
     );
-    let modules = fake.path("modules");
+    let modules = fake.path(MODULES);
     let modules = modules.display();
     let run = fake.run(&["check", "a.conf"]);
     assert_eq!(run.code, 0, "{run:?}");
@@ -168,15 +172,18 @@ fn missing_modules_warn_and_fail_with_strict() {
 fn apply_dry_run_prints_the_difference_and_changes_nothing() {
     let fake = Fake::new();
     fake.write("proc/preload/deps", "pl_a: pl_b\npl_c: pl_d\n");
-    fake.write("etc/preload.conf", "pl_a: pl_b\n");
-    fake.write("etc/preload.d/20-late.conf", "pl_c: pl_a\n");
-    fake.write("etc/preload.d/10-early.conf", "pl-c: pl_b\npl_b: ?pl_d\n");
-    fake.write("etc/preload.d/ignored.txt", "not: read\n");
+    fake.write("etc/preload-modules.conf", "pl_a: pl_b\n");
+    fake.write("etc/preload-modules.d/20-late.conf", "pl_c: pl_a\n");
+    fake.write(
+        "etc/preload-modules.d/10-early.conf",
+        "pl-c: pl_b\npl_b: ?pl_d\n",
+    );
+    fake.write("etc/preload-modules.d/ignored.txt", "not: read\n");
     let run = fake.run(&["apply", "--dry-run"]);
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(run.stdout, "+pl_b: ?pl_d\n-pl_c: pl_d\n+pl_c: pl_b pl_a\n");
     assert_eq!(fake.read("proc/preload/deps"), "pl_a: pl_b\npl_c: pl_d\n");
-    assert!(!fake.path("state").exists());
+    assert!(!fake.path("var/lib/preloadctl").exists());
 
     fake.write(
         "proc/preload/deps",
@@ -193,12 +200,18 @@ fn apply_writes_verifies_and_rollback_restores() {
     let run = fake.run(&["apply", "new.conf"]);
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(fake.read("proc/preload/deps"), "pl_a: pl_b ?pl_c\n");
-    assert_eq!(fake.read("state/last-good.conf"), "pl_c: pl_d\n");
+    assert_eq!(
+        fake.read("var/lib/preloadctl/last-good.conf"),
+        "pl_c: pl_d\n"
+    );
 
     // Applying the same list again keeps the last-known-good list.
     let again = fake.run(&["apply", "new.conf"]);
     assert_eq!(again.stdout, "unchanged (entries: 2)\n");
-    assert_eq!(fake.read("state/last-good.conf"), "pl_c: pl_d\n");
+    assert_eq!(
+        fake.read("var/lib/preloadctl/last-good.conf"),
+        "pl_c: pl_d\n"
+    );
 
     let rollback = fake.run(&["rollback"]);
     assert_eq!(rollback.code, 0, "{rollback:?}");
@@ -220,7 +233,7 @@ fn failed_applies_change_nothing() {
         ]
     );
     assert_eq!(fake.read("proc/preload/deps"), "pl_c: pl_d\n");
-    assert!(!fake.path("state").exists());
+    assert!(!fake.path("var/lib/preloadctl").exists());
 
     assert_eq!(fake.run(&["rollback"]).code, 5);
     assert_eq!(fake.read("proc/preload/deps"), "pl_c: pl_d\n");
@@ -562,7 +575,7 @@ fn interrupted_swap(after: &str, signal: libc::c_int) -> Run {
     while pipe.write(&[0; 4096]).is_ok() {}
     let mut child = Command::new(env!("CARGO_BIN_EXE_preloadctl"))
         .args(["swap", "interposer", "interposer_v2"])
-        .env("PRELOADCTL_PROC_DIR", fake.path("proc"))
+        .env("PRELOADCTL_ROOT", fake.root())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -657,7 +670,7 @@ fn explain_walks_the_live_list() {
         lines[1],
         format!(
             "pl_a: not loaded, installed at {}",
-            fake.path("modules/extra/pl_a.ko").display()
+            fake.path(&format!("{MODULES}/extra/pl_a.ko")).display()
         )
     );
     assert_eq!(
@@ -736,7 +749,57 @@ fn reload_refuses_before_touching_anything() {
     assert!(unloaded
         .stderr
         .contains("refusing to reload: preload is not loaded"));
-    assert!(!fake.path("run").exists());
+    assert!(!fake.path("run/preloadctl").exists());
+}
+
+#[test]
+fn reload_loads_preload_with_the_merged_list_from_run_preloadctl() {
+    let fake = Fake::new();
+    fake.write("proc/preload/deps", "pl_c: pl_d\n");
+    fake.write("etc/preload-modules.conf", "pl_a: pl_b\n");
+    fake.write("etc/preload-modules.d/10.conf", "pl-c: pl_b\n");
+    // modprobe "loads" preload with config=FILE: the live list is the file's.
+    fake.write(
+        "bin/tool",
+        "#!/bin/sh\necho \"$*\" >>\"$(dirname \"$0\")/../tools.log\"\n\
+         case $3 in config=*) cp \"${3#config=}\" \"$(dirname \"$0\")/../proc/preload/deps\";; esac\n",
+    );
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(fake.path("bin/tool"), fs::Permissions::from_mode(0o755)).unwrap();
+    let tool = fake.path("bin/tool").display().to_string();
+    let (rmmod, modprobe) = (format!("{tool} rmmod"), format!("{tool} modprobe"));
+    let run = fake.run_env(
+        &["reload"],
+        &[
+            ("PRELOADCTL_RMMOD", &rmmod),
+            ("PRELOADCTL_MODPROBE", &modprobe),
+        ],
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    let merged = fake.path("run/preloadctl/preload-modules.conf");
+    assert_eq!(
+        run.stdout,
+        format!(
+            "reloaded preload (entries: 2, config: {})\n",
+            merged.display()
+        )
+    );
+    assert_eq!(
+        fake.read("run/preloadctl/preload-modules.conf"),
+        "pl_a: pl_b\npl_c: pl_b\n"
+    );
+    assert_eq!(fake.read("run/preloadctl/previous.conf"), "pl_c: pl_d\n");
+    assert_eq!(
+        fake.read("var/lib/preloadctl/last-good.conf"),
+        "pl_c: pl_d\n"
+    );
+    assert_eq!(
+        fake.read("tools.log"),
+        format!(
+            "rmmod preload\nmodprobe preload config={}\n",
+            merged.display()
+        )
+    );
 }
 
 #[test]
@@ -744,7 +807,7 @@ fn every_help_lists_the_exit_codes_and_usage_errors_exit_2() {
     let fake = Fake::new();
     for command in [
         "check", "apply", "rollback", "reload", "status", "explain", "abi", "start", "quiesce",
-        "stop",
+        "stop", "migrate",
     ] {
         let run = fake.run(&[command, "--help"]);
         assert_eq!(run.code, 0);
@@ -785,38 +848,37 @@ fn the_example_config_checks() {
 /// The recorded kernels of `tests/fixtures/abi` (see `src/abi/fixtures.rs`):
 /// a running 7.3.1 with a consumer, an interposer and the library they use,
 /// and a target 7.3.9 where one used symbol of each change class changed.
-fn abi_fixture() -> (Fake, Vec<String>) {
-    let fake = Fake::new();
-    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/abi");
-    fake.write("proc/sys/kernel/osrelease", "7.3.1\n");
-    fake.write("proc/preload/deps", "fix_consumer: fix_interposer\n");
-    let args = [
-        "--modules-dir".to_owned(),
-        format!("{fixtures}/lib/modules/7.3.1"),
-        "--sys-dir".to_owned(),
-        format!("{fixtures}/sys"),
-    ];
-    (fake, args.to_vec())
+/// The fixtures are laid out like a root; their `lib/modules/7.3.1`,
+/// `lib/modules/7.3.9` and `sys` are linked into the fake root.
+fn abi_fixture() -> Fake {
+    let fake = abi_fake();
+    link_abi_fixtures(&fake);
+    fake
 }
 
-fn run_with(fake: &Fake, global: &[String], args: &[&str]) -> Run {
-    let mut all: Vec<&str> = global.iter().map(String::as_str).collect();
-    all.extend(args);
-    fake.run(&all)
+/// A fake root running 7.3.1 without its files: no `lib/modules/7.3.1`.
+fn abi_fake() -> Fake {
+    let fake = Fake::new();
+    fake.write("proc/sys/kernel/osrelease", "7.3.1\n");
+    fake.write("proc/preload/deps", "fix_consumer: fix_interposer\n");
+    fake
+}
+
+fn link_abi_fixtures(fake: &Fake) {
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/abi");
+    for rel in ["lib/modules/7.3.1", "lib/modules/7.3.9", "sys"] {
+        std::os::unix::fs::symlink(format!("{fixtures}/{rel}"), fake.path(rel)).unwrap();
+    }
 }
 
 #[test]
 fn abi_snapshot_records_exports_types_and_flags() {
-    let (fake, global) = abi_fixture();
+    let fake = abi_fixture();
     let stable = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/fixtures/abi/stable-7.3.1.list"
     );
-    let run = run_with(
-        &fake,
-        &global,
-        &["abi", "snapshot", "--stable-list", stable],
-    );
+    let run = fake.run(&["abi", "snapshot", "--stable-list", stable]);
     assert_eq!(run.code, 0, "{run:?}");
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert_eq!(
@@ -831,7 +893,8 @@ fn abi_snapshot_records_exports_types_and_flags() {
     assert!(run.stdout.contains(
         "fix_consumer accepts redefinitions of (PRELOAD_INTERPOSABLE, strict mode): fix_lib_compute\n"
     ));
-    let record: Value = serde_json::from_str(&fake.read("state/abi/7.3.1.json")).unwrap();
+    let record: Value =
+        serde_json::from_str(&fake.read("var/lib/preloadctl/abi/7.3.1.json")).unwrap();
     assert_eq!(record["format"], "preload-abi-record");
     assert_eq!(record["version"], 1);
     assert_eq!(record["kernel"]["release"], "7.3.1");
@@ -848,10 +911,10 @@ fn abi_snapshot_records_exports_types_and_flags() {
 
 #[test]
 fn abi_check_names_every_change_and_exits_6() {
-    let (fake, global) = abi_fixture();
-    assert_eq!(run_with(&fake, &global, &["abi", "snapshot"]).code, 0);
+    let fake = abi_fixture();
+    assert_eq!(fake.run(&["abi", "snapshot"]).code, 0);
     // The target is a release next to the running kernel's modules directory.
-    let run = run_with(&fake, &global, &["abi", "check", "--kernel", "7.3.9"]);
+    let run = fake.run(&["abi", "check", "--kernel", "7.3.9"]);
     assert_eq!(run.code, 6, "{run:?}");
     let rows: Vec<Vec<&str>> = run
         .stdout
@@ -952,29 +1015,25 @@ fn abi_check_names_every_change_and_exits_6() {
 
 #[test]
 fn abi_check_json_stable_list_and_report() {
-    let (fake, global) = abi_fixture();
+    let fake = abi_fixture();
     let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/abi");
     let old = format!("{fixtures}/stable-7.3.1.list");
     let new = format!("{fixtures}/stable-7.3.9.list");
     assert_eq!(
-        run_with(&fake, &global, &["abi", "snapshot", "--stable-list", &old]).code,
+        fake.run(&["abi", "snapshot", "--stable-list", &old]).code,
         0
     );
     let target = format!("{fixtures}/lib/modules/7.3.9");
-    let run = run_with(
-        &fake,
-        &global,
-        &[
-            "abi",
-            "check",
-            "--kernel",
-            &target,
-            "--stable-list",
-            &new,
-            "--json",
-            "--report",
-        ],
-    );
+    let run = fake.run(&[
+        "abi",
+        "check",
+        "--kernel",
+        &target,
+        "--stable-list",
+        &new,
+        "--json",
+        "--report",
+    ]);
     assert_eq!(run.code, 6, "{run:?}");
     let json: Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(json["verdict"], "breaks");
@@ -1003,7 +1062,7 @@ fn abi_check_json_stable_list_and_report() {
         serde_json::json!(["fix_lib_compute"])
     );
 
-    let report = fake.read("state/abi/REPORT");
+    let report = fake.read("var/lib/preloadctl/abi/REPORT");
     assert!(report
         .starts_with("# preloadctl abi check report, format 1\nverdict: breaks\nkernel: 7.3.9\n"));
     let status = fake.run(&["status"]);
@@ -1020,9 +1079,9 @@ fn abi_check_json_stable_list_and_report() {
 
 #[test]
 fn abi_check_against_itself_finds_nothing() {
-    let (fake, global) = abi_fixture();
-    assert_eq!(run_with(&fake, &global, &["abi", "snapshot"]).code, 0);
-    let run = run_with(&fake, &global, &["abi", "check", "--kernel", "7.3.1"]);
+    let fake = abi_fixture();
+    assert_eq!(fake.run(&["abi", "snapshot"]).code, 0);
+    let run = fake.run(&["abi", "check", "--kernel", "7.3.1"]);
     assert_eq!(run.code, 0, "{run:?}");
     assert!(run.stdout.contains("no changes\n"), "{run:?}");
     assert!(run.stdout.ends_with(
@@ -1032,7 +1091,7 @@ fn abi_check_against_itself_finds_nothing() {
 
 #[test]
 fn abi_errors_say_what_is_missing() {
-    let (fake, global) = abi_fixture();
+    let fake = abi_fake();
     // No record and no Module.symvers for the running kernel.
     let run = fake.run(&["abi", "snapshot"]);
     assert_eq!(run.code, 5, "{run:?}");
@@ -1041,29 +1100,22 @@ fn abi_errors_say_what_is_missing() {
             .contains("Module.symvers: does not exist; the export information"),
         "{run:?}"
     );
-    let run = run_with(
-        &fake,
-        &global,
-        &["abi", "check", "--kernel", "9.9.9", "--report"],
-    );
+    link_abi_fixtures(&fake);
+    let run = fake.run(&["abi", "check", "--kernel", "9.9.9", "--report"]);
     assert_eq!(run.code, 5, "{run:?}");
     assert!(run.stderr.contains("kernel 9.9.9: "), "{run:?}");
     assert!(fake
-        .read("state/abi/REPORT")
+        .read("var/lib/preloadctl/abi/REPORT")
         .contains("verdict: error\nkernel: 9.9.9\n"));
     fake.write("bad.list", "ok\n2bad\n");
-    let run = run_with(
-        &fake,
-        &global,
-        &[
-            "abi",
-            "check",
-            "--kernel",
-            "7.3.1",
-            "--stable-list",
-            "bad.list",
-        ],
-    );
+    let run = fake.run(&[
+        "abi",
+        "check",
+        "--kernel",
+        "7.3.1",
+        "--stable-list",
+        "bad.list",
+    ]);
     assert_eq!(run.code, 1, "{run:?}");
     assert_eq!(
         run.stderr_lines(),
@@ -1073,10 +1125,10 @@ fn abi_errors_say_what_is_missing() {
         ]
     );
     fake.write(
-        "state/abi/7.3.1.json",
+        "var/lib/preloadctl/abi/7.3.1.json",
         "{\"format\": \"preload-abi-record\", \"version\": 9}",
     );
-    let run = run_with(&fake, &global, &["abi", "check", "--kernel", "7.3.1"]);
+    let run = fake.run(&["abi", "check", "--kernel", "7.3.1"]);
     assert_eq!(run.code, 5, "{run:?}");
     assert!(
         run.stderr
@@ -1147,25 +1199,13 @@ fn abi_real_kernels_differ_exactly_in_the_return_thunk() {
         fake.path("sys/kernel/btf/vmlinux"),
     )
     .unwrap();
-    let sys = fake.path("sys").display().to_string();
-    let on = |flavor: &str| {
-        fake.write("proc/sys/kernel/osrelease", flavor);
-        let modules = fake
-            .path(&format!("lib/modules/{flavor}"))
-            .display()
-            .to_string();
-        vec![
-            "--modules-dir".to_owned(),
-            modules,
-            "--sys-dir".to_owned(),
-            sys.clone(),
-        ]
-    };
+    // The running kernel's modules are lib/modules/RELEASE of the root.
+    let on = |flavor: &str| fake.write("proc/sys/kernel/osrelease", flavor);
 
     // Running Debian's kernel: the record has BTF types, from vmlinux and
     // from sample_lib.ko's .BTF on its distilled .BTF.base.
-    let debian = on("debian");
-    let run = run_with(&fake, &debian, &["abi", "snapshot"]);
+    on("debian");
+    let run = fake.run(&["abi", "snapshot"]);
     assert_eq!(run.code, 0, "{run:?}");
     for row in [
         "interposer         interposer  _printk             vmlinux     no   -          -    int (const char *, ...)",
@@ -1177,22 +1217,14 @@ fn abi_real_kernels_differ_exactly_in_the_return_thunk() {
         assert!(run.stdout.contains(&format!("{row}\n")), "{row}\n{}", run.stdout);
     }
     // Against itself: nothing, types included.
-    let run = run_with(
-        &fake,
-        &debian,
-        &["abi", "check", "--kernel", "debian", "--json"],
-    );
+    let run = fake.run(&["abi", "check", "--kernel", "debian", "--json"]);
     assert_eq!(run.code, 0, "{run:?}");
     let json: Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(json["findings"], serde_json::json!([]));
     // Against the test kernel: its tinyconfig has no return thunks
     // (MITIGATION_RETHUNK), so __x86_return_thunk is not exported; every
     // other symbol is the same, and there is no BTF to compare types with.
-    let run = run_with(
-        &fake,
-        &debian,
-        &["abi", "check", "--kernel", "test", "--json"],
-    );
+    let run = fake.run(&["abi", "check", "--kernel", "test", "--json"]);
     assert_eq!(run.code, 6, "{run:?}");
     let json: Value = serde_json::from_str(&run.stdout).unwrap();
     let findings: Vec<(&str, &str, &str)> = json["findings"]
@@ -1221,23 +1253,23 @@ fn abi_real_kernels_differ_exactly_in_the_return_thunk() {
 
     // Running the test kernel: its modules do not use the thunk, and every
     // symbol they use is on Debian's kernel as it was.
-    fs::remove_dir_all(fake.path("state")).unwrap();
-    let test = on("test");
-    let run = run_with(&fake, &test, &["abi", "snapshot"]);
+    fs::remove_dir_all(fake.path("var/lib/preloadctl")).unwrap();
+    on("test");
+    let run = fake.run(&["abi", "snapshot"]);
     assert_eq!(run.code, 0, "{run:?}");
     assert!(
         run.stdout.contains("recorded 16 symbols of 3 modules"),
         "{run:?}"
     );
-    let run = run_with(&fake, &test, &["abi", "check", "--kernel", "debian"]);
+    let run = fake.run(&["abi", "check", "--kernel", "debian"]);
     assert_eq!(run.code, 0, "{run:?}");
     assert!(run.stdout.contains("no changes\n"), "{run:?}");
 }
 
 #[test]
 fn the_kernel_postinst_hook_logs_the_verdict_and_writes_the_report() {
-    let (fake, global) = abi_fixture();
-    assert_eq!(run_with(&fake, &global, &["abi", "snapshot"]).code, 0);
+    let fake = abi_fixture();
+    assert_eq!(fake.run(&["abi", "snapshot"]).code, 0);
     // The hook as `make install` writes it, with a logger that writes a file.
     let hook = fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -1268,11 +1300,7 @@ fn the_kernel_postinst_hook_logs_the_verdict_and_writes_the_report() {
             .arg(fake.path("zz-preload-abi"))
             .arg(release)
             .env("PATH", &path)
-            .env("PRELOADCTL_PROC_DIR", fake.path("proc"))
-            .env("PRELOADCTL_MODULES_DIR", &global[1])
-            .env("PRELOADCTL_SYS_DIR", &global[3])
-            .env("PRELOADCTL_CONFIG_DIR", fake.path("etc"))
-            .env("PRELOADCTL_STATE_DIR", fake.path("state"))
+            .env("PRELOADCTL_ROOT", fake.root())
             .output()
             .unwrap()
     };
@@ -1289,7 +1317,7 @@ fn the_kernel_postinst_hook_logs_the_verdict_and_writes_the_report() {
     assert_eq!(lines.len(), 9, "{logged}");
     assert!(lines[1].contains("kernel 7.3.9: fix_interposer  interposer  fix_lib_compute"));
     assert!(fake
-        .read("state/abi/REPORT")
+        .read("var/lib/preloadctl/abi/REPORT")
         .contains("verdict: breaks\nkernel: 7.3.9\n"));
 
     // A kernel it cannot check is logged as an error, and still succeeds.
@@ -1300,5 +1328,367 @@ fn the_kernel_postinst_hook_logs_the_verdict_and_writes_the_report() {
         "{}",
         fake.read("logged")
     );
-    assert!(fake.read("state/abi/REPORT").contains("verdict: error\n"));
+    assert!(fake
+        .read("var/lib/preloadctl/abi/REPORT")
+        .contains("verdict: error\n"));
+}
+
+/// An install from before the paths changed, in the fake root: the list,
+/// two snippets, a veto hook and every kind of state entry.
+fn old_install(fake: &Fake) {
+    use std::os::unix::fs::PermissionsExt;
+    fake.write("etc/preload.conf", "# the list\npl_a: pl_b\n");
+    fake.write("etc/preload.d/10-x.conf", "pl_c: pl-d\n");
+    fake.write("etc/preload.d/20-y.conf", "pl_b: ?pl_c\n");
+    fake.write("etc/preload/veto.d/50-busy", "#!/bin/sh\nexit 0\n");
+    fs::set_permissions(
+        fake.path("etc/preload/veto.d/50-busy"),
+        fs::Permissions::from_mode(0o750),
+    )
+    .unwrap();
+    fake.write("var/lib/preload/last-good.conf", "pl_a: pl_c\n");
+    fake.write("var/lib/preload/staged/plan.json", "{\"staged\": 1}\n");
+    fake.write("var/lib/preload/commit/plan.json", "{\"commit\": 1}\n");
+    fake.write("var/lib/preload/commit/previous/0", "pl_a v1");
+    fake.write("var/lib/preload/rolled-back/plan.json", "{\"old\": 1}\n");
+    fake.write("var/lib/preload/abi/7.3.0.json", "{}\n");
+}
+
+/// Every path under the fake root with its mode and, for a file, its text.
+fn listing(fake: &Fake) -> Vec<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut found = Vec::new();
+    let mut pending = vec![fake.root().to_owned()];
+    while let Some(dir) = pending.pop() {
+        for entry in fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let meta = fs::symlink_metadata(&path).unwrap();
+            let rel = path.strip_prefix(fake.root()).unwrap().display();
+            let mode = meta.permissions().mode() & 0o7777;
+            if meta.is_dir() {
+                found.push(format!("{rel}/ {mode:o}"));
+                pending.push(path);
+            } else {
+                let text = fs::read_to_string(&path).unwrap_or_default();
+                found.push(format!("{rel} {mode:o} {text:?}"));
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+#[test]
+fn migrate_moves_an_old_install_to_the_new_paths() {
+    let fake = Fake::new();
+    old_install(&fake);
+    let old_hook = listing(&fake)
+        .into_iter()
+        .find(|l| l.starts_with("etc/preload/veto.d/50-busy "))
+        .unwrap();
+    let run = fake.run(&["migrate"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let r = fake.root().display();
+    assert_eq!(
+        run.stdout.lines().collect::<Vec<_>>(),
+        [
+            format!("moved {r}/etc/preload.conf -> {r}/etc/preload-modules.conf"),
+            format!("moved {r}/etc/preload.d/10-x.conf -> {r}/etc/preload-modules.d/10-x.conf"),
+            format!("moved {r}/etc/preload.d/20-y.conf -> {r}/etc/preload-modules.d/20-y.conf"),
+            format!("moved {r}/etc/preload/veto.d/50-busy -> {r}/etc/preloadctl/veto.d/50-busy"),
+            format!(
+                "moved {r}/var/lib/preload/last-good.conf -> {r}/var/lib/preloadctl/last-good.conf"
+            ),
+            format!("moved {r}/var/lib/preload/staged -> {r}/var/lib/preloadctl/staged"),
+            format!("moved {r}/var/lib/preload/commit -> {r}/var/lib/preloadctl/commit"),
+            format!("moved {r}/var/lib/preload/rolled-back -> {r}/var/lib/preloadctl/rolled-back"),
+            format!("moved {r}/var/lib/preload/abi -> {r}/var/lib/preloadctl/abi"),
+            format!("removed {r}/etc/preload.d (empty)"),
+            format!("removed {r}/etc/preload/veto.d (empty)"),
+            format!("removed {r}/etc/preload (empty)"),
+            format!("removed {r}/var/lib/preload (empty)"),
+        ]
+    );
+    assert_eq!(run.stderr, "");
+    assert_eq!(
+        fake.read("etc/preload-modules.conf"),
+        "# the list\npl_a: pl_b\n"
+    );
+    assert_eq!(fake.read("etc/preload-modules.d/10-x.conf"), "pl_c: pl-d\n");
+    assert_eq!(
+        fake.read("etc/preload-modules.d/20-y.conf"),
+        "pl_b: ?pl_c\n"
+    );
+    assert_eq!(
+        fake.read("var/lib/preloadctl/last-good.conf"),
+        "pl_a: pl_c\n"
+    );
+    assert_eq!(fake.read("var/lib/preloadctl/commit/previous/0"), "pl_a v1");
+    assert_eq!(
+        fake.read("var/lib/preloadctl/rolled-back/plan.json"),
+        "{\"old\": 1}\n"
+    );
+    assert_eq!(fake.read("var/lib/preloadctl/abi/7.3.0.json"), "{}\n");
+    // The hook keeps its mode.
+    let new_hook = listing(&fake)
+        .into_iter()
+        .find(|l| l.starts_with("etc/preloadctl/veto.d/50-busy "))
+        .unwrap();
+    assert_eq!(
+        new_hook.strip_prefix("etc/preloadctl/veto.d/50-busy "),
+        old_hook.strip_prefix("etc/preload/veto.d/50-busy ")
+    );
+    assert!(new_hook.contains(" 750 "), "{new_hook}");
+    for old in [
+        "etc/preload.conf",
+        "etc/preload.d",
+        "etc/preload",
+        "var/lib/preload",
+    ] {
+        assert!(!fake.path(old).exists(), "{old}");
+    }
+    // The config is read from the new places.
+    let check = fake.run(&["check"]);
+    assert_eq!(check.code, 0, "{check:?}");
+    assert_eq!(check.stdout, "ok (entries: 3, warnings: 0, files: 3)\n");
+}
+
+#[test]
+fn migrate_a_second_time_finds_nothing_to_migrate() {
+    let fake = Fake::new();
+    old_install(&fake);
+    assert_eq!(fake.run(&["migrate"]).code, 0);
+    let migrated = listing(&fake);
+    let again = fake.run(&["migrate"]);
+    assert_eq!(
+        (again.code, again.stdout.as_str(), again.stderr.as_str()),
+        (0, "nothing to migrate\n", "")
+    );
+    assert_eq!(listing(&fake), migrated);
+    // Nor is there anything on a new install.
+    let fresh = Fake::new();
+    let run = fresh.run(&["migrate", "--dry-run"]);
+    assert_eq!((run.code, run.stdout.as_str()), (0, "nothing to migrate\n"));
+}
+
+#[test]
+fn migrate_leaves_the_readahead_daemons_files_alone() {
+    let fake = Fake::new();
+    let daemon = "# /etc/preload.conf\n\n[model]\n\n# cycle: in seconds\ncycle = 20\n\
+                  usecorrelation = true\n\n[system]\ndoscan = true\n";
+    fake.write("etc/preload.conf", daemon);
+    fake.write("var/lib/preload/preload.state", "PRELOAD 0.6.4 7\n");
+    fake.write("var/lib/preload/last-good.conf", "pl_a: pl_c\n");
+    let run = fake.run(&["migrate"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let r = fake.root().display();
+    let left_alone = format!(
+        "{r}/etc/preload.conf belongs to Debian's readahead daemon (package preload), \
+         not to preloadctl: left alone"
+    );
+    assert_eq!(
+        run.stdout.lines().collect::<Vec<_>>(),
+        [
+            left_alone.clone(),
+            format!(
+                "moved {r}/var/lib/preload/last-good.conf -> {r}/var/lib/preloadctl/last-good.conf"
+            ),
+        ]
+    );
+    assert_eq!(fake.read("etc/preload.conf"), daemon);
+    assert!(!fake.path("etc/preload-modules.conf").exists());
+    // The daemon's state, and its directory, stay.
+    assert_eq!(
+        fake.read("var/lib/preload/preload.state"),
+        "PRELOAD 0.6.4 7\n"
+    );
+    assert_eq!(
+        fake.read("var/lib/preloadctl/last-good.conf"),
+        "pl_a: pl_c\n"
+    );
+
+    let again = fake.run(&["migrate"]);
+    assert_eq!(again.code, 0, "{again:?}");
+    assert_eq!(again.stdout, format!("{left_alone}\nnothing to migrate\n"));
+    assert_eq!(fake.read("etc/preload.conf"), daemon);
+
+    // With the daemon installed (dpkg lists its files) and no config of its
+    // own, its directory stays too, once preloadctl's entries are out.
+    let fake = Fake::new();
+    fake.write("var/lib/dpkg/info/preload.list", "/var/lib/preload\n");
+    fake.write("var/lib/preload/last-good.conf", "pl_a: pl_c\n");
+    let run = fake.run(&["migrate"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.stdout.lines().count(), 1, "{run:?}");
+    assert!(fake.path("var/lib/preload").is_dir());
+    assert_eq!(
+        fake.read("var/lib/preloadctl/last-good.conf"),
+        "pl_a: pl_c\n"
+    );
+}
+
+#[test]
+fn an_ini_config_fails_with_the_parsers_reason() {
+    // Debian's readahead daemon's configuration where the list belongs.
+    let fake = Fake::new();
+    fake.write(
+        "etc/preload-modules.conf",
+        "# the daemon's\n[model]\ncycle = 20\n",
+    );
+    let file = fake.path("etc/preload-modules.conf");
+    let file = file.display();
+    // Whatever the shared parser says about each line is what is printed.
+    let reason = |line: &[u8]| preload_deps::parse_line(line).err().unwrap().to_string();
+    let lines = [
+        format!("{file}:2: {}", reason(b"[model]")),
+        format!("{file}:3: {}", reason(b"cycle = 20")),
+    ];
+    let check = fake.run(&["check"]);
+    assert_eq!(check.code, 1, "{check:?}");
+    assert_eq!(
+        check.stderr_lines(),
+        [
+            lines[0].as_str(),
+            &lines[1],
+            "preloadctl: check failed (errors: 2, warnings: 0, files: 1)"
+        ]
+    );
+    let apply = fake.run(&["apply"]);
+    assert_eq!(apply.code, 1, "{apply:?}");
+    assert_eq!(
+        apply.stderr_lines(),
+        [
+            lines[0].as_str(),
+            &lines[1],
+            "preloadctl: the config is invalid (errors: 2); nothing was changed"
+        ]
+    );
+}
+
+#[test]
+fn a_migrate_conflict_moves_nothing_and_names_both_files() {
+    let fake = Fake::new();
+    old_install(&fake);
+    fake.write("etc/preload-modules.d/20-y.conf", "pl_b: pl_c\n");
+    fake.write("var/lib/preloadctl/last-good.conf", "pl_a: pl_b\n");
+    let before = listing(&fake);
+    let r = fake.root().display();
+    for args in [&["migrate"][..], &["migrate", "--dry-run"]] {
+        let run = fake.run(args);
+        assert_eq!(run.code, 5, "{run:?}");
+        assert_eq!(run.stdout, "");
+        assert_eq!(
+            run.stderr_lines(),
+            [
+                format!(
+                    "{r}/etc/preload.d/20-y.conf and {r}/etc/preload-modules.d/20-y.conf both \
+                     exist: move or remove one of them"
+                ),
+                format!(
+                    "{r}/var/lib/preload/last-good.conf and {r}/var/lib/preloadctl/last-good.conf \
+                     both exist: move or remove one of them"
+                ),
+                "preloadctl: migrate refused, nothing was moved (problems: 2); resolve them and \
+                 run `preloadctl migrate` again"
+                    .to_owned(),
+            ]
+        );
+        assert_eq!(listing(&fake), before, "{args:?}");
+    }
+    // Once resolved, everything moves.
+    fs::remove_file(fake.path("etc/preload-modules.d/20-y.conf")).unwrap();
+    fs::remove_file(fake.path("var/lib/preloadctl/last-good.conf")).unwrap();
+    let run = fake.run(&["migrate"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let moved = run.stdout.lines().filter(|l| l.starts_with("moved "));
+    assert_eq!(moved.count(), 9, "{run:?}");
+}
+
+#[test]
+fn migrate_refuses_an_old_list_that_is_nobodys() {
+    let fake = Fake::new();
+    old_install(&fake);
+    fake.write("etc/preload.conf", "pl_a: pl_b\npl_c pl_d\n");
+    let before = listing(&fake);
+    let run = fake.run(&["migrate"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let r = fake.root().display();
+    assert_eq!(
+        run.stderr_lines(),
+        [
+            format!("{r}/etc/preload.conf:2: missing ':' after the consumer name"),
+            format!(
+                "{r}/etc/preload.conf is neither a dependency list (the errors above) nor the INI \
+                 configuration of Debian's readahead daemon: fix it (`preloadctl check \
+                 {r}/etc/preload.conf`) or move it to {r}/etc/preload-modules.conf yourself"
+            ),
+            "preloadctl: migrate refused, nothing was moved (problems: 2); resolve them and \
+             run `preloadctl migrate` again"
+                .to_owned(),
+        ]
+    );
+    assert_eq!(listing(&fake), before);
+}
+
+#[test]
+fn migrate_dry_run_prints_the_moves_and_changes_nothing() {
+    let fake = Fake::new();
+    old_install(&fake);
+    fake.write("etc/preload.d/notes.txt", "not a snippet\n");
+    fake.write("var/lib/preload/preload.state", "PRELOAD 0.6.4 7\n");
+    let before = listing(&fake);
+    let run = fake.run(&["migrate", "--dry-run"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let r = fake.root().display();
+    assert_eq!(
+        run.stdout.lines().collect::<Vec<_>>(),
+        [
+            format!("{r}/etc/preload.d/notes.txt is not a *.conf snippet: left alone"),
+            format!("would move {r}/etc/preload.conf -> {r}/etc/preload-modules.conf"),
+            format!(
+                "would move {r}/etc/preload.d/10-x.conf -> {r}/etc/preload-modules.d/10-x.conf"
+            ),
+            format!(
+                "would move {r}/etc/preload.d/20-y.conf -> {r}/etc/preload-modules.d/20-y.conf"
+            ),
+            format!(
+                "would move {r}/etc/preload/veto.d/50-busy -> {r}/etc/preloadctl/veto.d/50-busy"
+            ),
+            format!(
+                "would move {r}/var/lib/preload/last-good.conf -> \
+                 {r}/var/lib/preloadctl/last-good.conf"
+            ),
+            format!("would move {r}/var/lib/preload/staged -> {r}/var/lib/preloadctl/staged"),
+            format!("would move {r}/var/lib/preload/commit -> {r}/var/lib/preloadctl/commit"),
+            format!(
+                "would move {r}/var/lib/preload/rolled-back -> {r}/var/lib/preloadctl/rolled-back"
+            ),
+            format!("would move {r}/var/lib/preload/abi -> {r}/var/lib/preloadctl/abi"),
+            format!("would remove {r}/etc/preload/veto.d (empty)"),
+            format!("would remove {r}/etc/preload (empty)"),
+            "dry run: nothing was changed".to_owned(),
+        ]
+    );
+    assert_eq!(listing(&fake), before);
+    // What it printed is what a real run does.
+    let real = fake.run(&["migrate"]);
+    assert_eq!(real.code, 0, "{real:?}");
+    let done: Vec<String> = real
+        .stdout
+        .lines()
+        .map(
+            |l| match (l.strip_prefix("moved "), l.strip_prefix("removed ")) {
+                (Some(moved), _) => format!("would move {moved}"),
+                (_, Some(removed)) => format!("would remove {removed}"),
+                _ => l.to_owned(),
+            },
+        )
+        .collect();
+    let said: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(done, said[..said.len() - 1]);
+    assert_eq!(fake.read("etc/preload.d/notes.txt"), "not a snippet\n");
+    assert_eq!(
+        fake.read("var/lib/preload/preload.state"),
+        "PRELOAD 0.6.4 7\n"
+    );
 }

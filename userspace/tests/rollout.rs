@@ -1,6 +1,6 @@
-//! `prepare`, `commit`, `abort` and `rollback` against a temporary root:
-//! a fake `/proc` (`/proc/preload/deps` is a plain file, so the read-back
-//! reads what was written), `/etc`, `/var/lib/preload`, `/lib/modules`, and
+//! `prepare`, `commit`, `abort` and `rollback` against a temporary root
+//! (`--root`): a fake `/proc` (`/proc/preload/deps` is a plain file, so the read-back
+//! reads what was written), `/etc`, `/var/lib/preloadctl`, `/lib/modules`, and
 //! module tools replaced by a script that logs its arguments.
 
 // Test helpers may panic: a panic is a failed test.
@@ -16,8 +16,9 @@ use std::ops::Deref;
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
 
-/// A machine: preload loaded with `pl_a: pl_b`, modules `pl_a`, `pl_b`
-/// (version 1) and `preload` installed, `pl_c` loaded.
+/// A machine: kernel 7.3.0 running, preload loaded with `pl_a: pl_b`,
+/// modules `pl_a`, `pl_b` (version 1) and `preload` installed, `pl_c`
+/// loaded.
 struct Root {
     tree: Tree,
 }
@@ -41,6 +42,7 @@ fn sha256(data: &[u8]) -> String {
 impl Root {
     fn new() -> Root {
         let root = Root { tree: Tree::new() };
+        root.write("proc/sys/kernel/osrelease", "7.3.0\n");
         root.write("proc/preload/deps", "pl_a: pl_b\n");
         root.write(
             "proc/modules",
@@ -50,7 +52,7 @@ impl Root {
         root.write(&format!("{MODULES}/extra/pl_b.ko"), "pl_b v1");
         root.write(&format!("{MODULES}/extra/pl_c.ko"), "pl_c v1");
         root.write(&format!("{MODULES}/kernel/preload.ko"), "preload");
-        root.write("etc/preload.d/10-local.conf", "pl_a: pl_b\n");
+        root.write("etc/preload-modules.d/10-local.conf", "pl_a: pl_b\n");
         root.write(
             "bin/tool",
             "#!/bin/sh\necho \"$*\" >>\"$(dirname \"$0\")/../tools.log\"\n",
@@ -99,12 +101,7 @@ impl Root {
         command
             .args(args)
             .current_dir(self.root())
-            .env("PRELOADCTL_PROC_DIR", self.path("proc"))
-            .env("PRELOADCTL_MODULES_DIR", self.path(MODULES))
-            .env("PRELOADCTL_CONFIG_DIR", self.path("etc"))
-            .env("PRELOADCTL_STATE_DIR", self.path("state"))
-            .env("PRELOADCTL_RUN_DIR", self.path("run"))
-            .env("PRELOADCTL_SYS_DIR", self.path("sys"))
+            .env("PRELOADCTL_ROOT", self.root())
             .env("PRELOADCTL_DEPMOD", format!("{tool} depmod"))
             .env("PRELOADCTL_RMMOD", format!("{tool} rmmod"))
             .env("PRELOADCTL_MODPROBE", format!("{tool} modprobe"));
@@ -134,8 +131,8 @@ impl Root {
             self.read("proc/preload/deps"),
             self.module("pl_a"),
             self.module("pl_b"),
-            self.read("etc/preload.d/10-local.conf"),
-            self.read("etc/preload.d/50-fleet.conf"),
+            self.read("etc/preload-modules.d/10-local.conf"),
+            self.read("etc/preload-modules.d/50-fleet.conf"),
         ]
     }
 }
@@ -182,9 +179,13 @@ fn prepare_stages_only_changed_modules_and_commit_installs_them() {
     // Nothing live changed; only the changed files are staged.
     assert_eq!(root.read("proc/preload/deps"), "pl_a: pl_b\n");
     assert_eq!(root.module("pl_a"), "pl_a v1");
-    assert!(root.path("state/staged/modules/pl_a.ko").exists());
-    assert!(!root.path("state/staged/modules/pl_b.ko").exists());
-    assert!(!root.path("etc/preload.d/50-fleet.conf").exists());
+    assert!(root
+        .path("var/lib/preloadctl/staged/modules/pl_a.ko")
+        .exists());
+    assert!(!root
+        .path("var/lib/preloadctl/staged/modules/pl_b.ko")
+        .exists());
+    assert!(!root.path("etc/preload-modules.d/50-fleet.conf").exists());
 
     let run = root.run(&["commit"]);
     assert_eq!(run.code, 0, "{run:?}");
@@ -196,16 +197,19 @@ fn prepare_stages_only_changed_modules_and_commit_installs_them() {
     assert_eq!(root.module("pl_a"), "pl_a v2");
     assert_eq!(root.module("pl_d"), "pl_d v2");
     assert_eq!(
-        root.read("etc/preload.d/50-fleet.conf"),
+        root.read("etc/preload-modules.d/50-fleet.conf"),
         "pl_a: pl_d\npl_d: pl_b\n"
     );
-    assert_eq!(root.read("state/last-good.conf"), "pl_a: pl_b\n");
+    assert_eq!(
+        root.read("var/lib/preloadctl/last-good.conf"),
+        "pl_a: pl_b\n"
+    );
     assert_eq!(
         root.read("tools.log"),
         format!("depmod -b {} -a 7.3.0\n", root.root().display())
     );
-    assert!(!root.path("state/staged").exists());
-    assert_eq!(root.read("state/commit/previous/1"), "pl_a v1");
+    assert!(!root.path("var/lib/preloadctl/staged").exists());
+    assert_eq!(root.read("var/lib/preloadctl/commit/previous/1"), "pl_a v1");
     // No temporary files are left next to the installed ones.
     let extra: Vec<_> = fs::read_dir(root.path(&format!("{MODULES}/extra")))
         .unwrap()
@@ -249,7 +253,9 @@ fn rollback_restores_modules_list_files_and_list() {
         2,
         "depmod at commit and at rollback"
     );
-    assert!(root.path("state/rolled-back/plan.json").exists());
+    assert!(root
+        .path("var/lib/preloadctl/rolled-back/plan.json")
+        .exists());
 
     // A second rollback has no commit to undo: it restores the list saved
     // before the commit, which is the list already live.
@@ -268,7 +274,7 @@ fn abort_drops_the_staged_change() {
         (run.code, run.stdout.as_str()),
         (0, "dropped the staged change b1\n")
     );
-    assert!(!root.path("state/staged").exists());
+    assert!(!root.path("var/lib/preloadctl/staged").exists());
     assert_eq!(root.run(&["abort"]).stdout, "nothing is staged\n");
     assert_eq!(root.run(&["commit"]).code, 5);
     assert_eq!(root.module("pl_a"), "pl_a v1");
@@ -296,7 +302,7 @@ fn prepare_vetoes_a_tampered_or_missing_file() {
         .as_str()
         .unwrap()
         .contains("(corrupt or tampered)"));
-    assert!(!root.path("state/staged").exists());
+    assert!(!root.path("var/lib/preloadctl/staged").exists());
     assert_eq!(root.snapshot(), before);
 
     // The text form: one `veto:` line per reason, then the summary.
@@ -416,12 +422,12 @@ fn prepare_vetoes_when_a_hook_says_no() {
     let root = Root::new();
     let before = root.snapshot();
     root.write(
-        "etc/preload/veto.d/50-busy",
+        "etc/preloadctl/veto.d/50-busy",
         "#!/bin/sh\n[ -f \"$1/plan.json\" ] && [ \"$1\" = \"$PRELOAD_STAGED\" ] || exit 9\n\
          echo \"batch job running on $(basename \"$1\")\" >&2\nexit 1\n",
     );
     fs::set_permissions(
-        root.path("etc/preload/veto.d/50-busy"),
+        root.path("etc/preloadctl/veto.d/50-busy"),
         fs::Permissions::from_mode(0o755),
     )
     .unwrap();
@@ -433,7 +439,7 @@ fn prepare_vetoes_when_a_hook_says_no() {
         .as_str()
         .unwrap()
         .ends_with("exit status: 1): batch job running on staged"));
-    assert!(!root.path("state/staged").exists());
+    assert!(!root.path("var/lib/preloadctl/staged").exists());
     assert_eq!(root.snapshot(), before);
 }
 
@@ -472,7 +478,7 @@ fn a_failed_commit_rolls_itself_back() {
     assert_eq!(root.snapshot(), before);
     assert!(!root.path(&format!("{MODULES}/extra/pl_d.ko")).exists());
     // The change stays staged; a later rollback changes nothing.
-    assert!(root.path("state/staged/plan.json").exists());
+    assert!(root.path("var/lib/preloadctl/staged/plan.json").exists());
     assert_eq!(root.run(&["rollback"]).code, 0);
     assert_eq!(root.snapshot(), before);
     // Committing again works once depmod does.
@@ -518,7 +524,7 @@ fn tarball_bundles_and_bad_bundles() {
     let (code, json) = root.prepare_json(&tarball, &[]);
     assert_eq!(code, 0, "{json}");
     assert_eq!(json["files"][0]["action"], "replace");
-    assert!(!root.path("state/unpacked").exists());
+    assert!(!root.path("var/lib/preloadctl/unpacked").exists());
     assert_eq!(root.run(&["commit"]).code, 0);
     assert_eq!(root.module("pl_a"), "pl_a v2");
 
@@ -542,8 +548,9 @@ fn prepare_vetoes_an_abi_break_on_the_running_kernel() {
         "/tests/fixtures/abi/lib/modules"
     );
     root.write("proc/sys/kernel/osrelease", "7.3.9\n");
+    fs::rename(root.path(MODULES), root.path("lib/modules/7.3.9")).unwrap();
     let symvers = fs::read_to_string(format!("{fixtures}/7.3.9/build/Module.symvers")).unwrap();
-    root.write(&format!("{MODULES}/build/Module.symvers"), &symvers);
+    root.write("lib/modules/7.3.9/build/Module.symvers", &symvers);
     let consumer = fs::read(format!("{fixtures}/7.3.1/extra/fix_consumer.ko")).unwrap();
     fs::create_dir_all(root.path("b1/modules")).unwrap();
     fs::write(root.path("b1/modules/fix_consumer.ko"), &consumer).unwrap();

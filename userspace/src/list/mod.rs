@@ -4,7 +4,8 @@
 //! if a rollout was committed, undoes that commit through `rollout/`);
 //! `reload` loads preload again with the config; `explain` shows what
 //! loading a module would do; `status` shows the live list with preload's
-//! counters, its interposers and the last ABI report.
+//! counters, its interposers and the last ABI report; `migrate` moves the
+//! list files and the state of an older install to the paths used now.
 //!
 //! `diff.rs` is the difference of two lists that `apply --dry-run` prints.
 
@@ -12,5 +13,6 @@ pub mod apply;
 pub mod check;
 mod diff;
 pub mod explain;
+pub mod migrate;
 pub mod reload;
 pub mod status;

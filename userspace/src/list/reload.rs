@@ -2,7 +2,7 @@
 //! reads the merged config at load, from scratch.
 
 use crate::config;
-use crate::context::Context;
+use crate::context::{Context, RELOAD_FILE};
 use crate::error::{Error, Exit};
 use crate::modules::Installed;
 use crate::store::{save_last_good, verify, write_atomically};
@@ -51,7 +51,7 @@ pub fn run(ctx: &Context, files: Vec<PathBuf>) -> Result<Exit, Error> {
     }
 
     let live_text = ctx.proc.read_deps()?;
-    let new_config = ctx.run_dir.join("preload.conf");
+    let new_config = ctx.run_dir.join(RELOAD_FILE);
     write_atomically(&new_config, &config.canonical())?;
     let previous_config = ctx.run_dir.join("previous.conf");
     write_atomically(&previous_config, &live_text)?;

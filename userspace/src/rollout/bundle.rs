@@ -39,7 +39,7 @@ pub struct Entry {
 pub struct Manifest {
     /// The bundle's name, for messages and the fleet's summary.
     pub name: String,
-    /// The list files, installed as `CONFIG_DIR/preload.d/NAME`.
+    /// The list files, installed as `/etc/preload-modules.d/NAME`.
     pub lists: Vec<Entry>,
     /// The modules.
     pub modules: Vec<Entry>,

@@ -1,6 +1,6 @@
 //! `preloadctl commit`: carry out the staged plan (install the changed list
 //! files and modules atomically, `depmod`, apply the list with read-back,
-//! reload what the plan says), keeping a record under `STATE_DIR/commit/`
+//! reload what the plan says), keeping a record under `/var/lib/preloadctl/commit/`
 //! that `rollback` undoes it from. A commit that fails undoes itself.
 
 use super::plan::{self, Plan};

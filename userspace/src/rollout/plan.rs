@@ -1,6 +1,6 @@
-//! The plan of a staged change (`STATE_DIR/staged/plan.json`): what
+//! The plan of a staged change (`/var/lib/preloadctl/staged/plan.json`): what
 //! `prepare` decided and `commit` carries out. A commit keeps a copy as its
-//! record (`STATE_DIR/commit/plan.json`), from which `rollback` undoes it.
+//! record (`/var/lib/preloadctl/commit/plan.json`), from which `rollback` undoes it.
 
 use crate::error::{Error, Exit};
 use crate::store::write_atomically;

@@ -1,5 +1,5 @@
 //! `preloadctl prepare BUNDLE` and `abort`: check a bundle against this
-//! machine and stage what changes under `STATE_DIR/staged/`, or veto it,
+//! machine and stage what changes under `/var/lib/preloadctl/staged/`, or veto it,
 //! without touching the live list, the config or the installed modules.
 
 use super::bundle::{sha256_file, Bundle, Entry};

@@ -1,6 +1,6 @@
 //! Reasons to refuse a change (vetoes), and the two checks that need the
 //! running system: loaded modules the change cannot reach without unloading
-//! them, and the hooks in `/etc/preload/veto.d/`.
+//! them, and the hooks in `/etc/preloadctl/veto.d/`.
 
 use crate::config::Config;
 use crate::error::{describe, Error};
