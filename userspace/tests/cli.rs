@@ -839,7 +839,10 @@ fn errors_are_one_line_without_backtraces() {
 #[test]
 fn the_example_config_checks() {
     let fake = Fake::new();
-    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/packaging/preload.conf");
+    let example = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/packaging/preload-modules.conf"
+    );
     let run = fake.run(&["check", "--strict", example]);
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(run.stdout, "ok (entries: 0, warnings: 0, files: 1)\n");
@@ -1288,8 +1291,17 @@ fn the_kernel_postinst_hook_logs_the_verdict_and_writes_the_report() {
             fake.path("logged").display()
         ),
     );
+    // preload.ko exists for 7.3.9 only.
+    fake.write(
+        "bin/modinfo",
+        "#!/bin/sh\ncase \"$*\" in\n\
+         \"-k 7.3.9 -n preload\") echo /lib/modules/7.3.9/updates/preload.ko ;;\n\
+         *) exit 1 ;;\nesac\n",
+    );
     use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(fake.path("bin/logger"), fs::Permissions::from_mode(0o755)).unwrap();
+    for stub in ["bin/logger", "bin/modinfo"] {
+        fs::set_permissions(fake.path(stub), fs::Permissions::from_mode(0o755)).unwrap();
+    }
     let path = format!(
         "{}:{}",
         fake.path("bin").display(),
@@ -1312,7 +1324,7 @@ fn the_kernel_postinst_hook_logs_the_verdict_and_writes_the_report() {
     assert_eq!(
         lines[0],
         "-t preload-abi -p user.warning -- kernel 7.3.9: breaks (8 breaking, 1 warnings, 0 info; \
-         10 symbols of 2 modules checked); see /var/lib/preload/abi/REPORT"
+         10 symbols of 2 modules checked); see /var/lib/preloadctl/abi/REPORT"
     );
     assert_eq!(lines.len(), 9, "{logged}");
     assert!(lines[1].contains("kernel 7.3.9: fix_interposer  interposer  fix_lib_compute"));
@@ -1320,13 +1332,25 @@ fn the_kernel_postinst_hook_logs_the_verdict_and_writes_the_report() {
         .read("var/lib/preloadctl/abi/REPORT")
         .contains("verdict: breaks\nkernel: 7.3.9\n"));
 
-    // A kernel it cannot check is logged as an error, and still succeeds.
+    // A kernel it cannot check, and that has no preload.ko, is logged as an
+    // error, twice, and still succeeds.
     fs::remove_file(fake.path("logged")).unwrap();
     assert!(hook_run("9.9.9").status.success());
+    let logged = fake.read("logged");
+    let lines: Vec<&str> = logged.lines().collect();
     assert!(
-        fake.read("logged").starts_with("-t preload-abi -p user.err -- kernel 9.9.9: not checked (exit 5): preloadctl: kernel 9.9.9: "),
-        "{}",
-        fake.read("logged")
+        lines[0].starts_with(
+            "-t preload-abi -p user.err -- kernel 9.9.9: no preload.ko for this kernel"
+        ),
+        "{logged}"
+    );
+    assert!(
+        lines[1].starts_with("-t preload-abi -p user.err -- kernel 9.9.9: not checked (exit 5): preloadctl: kernel 9.9.9: "),
+        "{logged}"
+    );
+    assert!(
+        lines[1].ends_with("; but no preload.ko: preload will not load there"),
+        "{logged}"
     );
     assert!(fake
         .read("var/lib/preloadctl/abi/REPORT")
