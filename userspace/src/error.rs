@@ -14,8 +14,8 @@ pub enum Exit {
     Invalid = 1,
     /// Bad command line (clap's own code).
     Usage = 2,
-    /// preload is not loaded, or the kernel refused or changed the list.
-    Kernel = 3,
+    /// preload is not loaded (`status` says so with it too).
+    NotLoaded = 3,
     /// Permission denied: root (CAP_SYS_MODULE) is needed.
     Permission = 4,
     /// Any other failure: an I/O error, no saved list to roll back to, a
@@ -31,6 +31,10 @@ pub enum Exit {
     /// call is still inside it: `--timeout` ran out, or a signal ended the
     /// wait); `quiesce OLD` finishes it.
     Quiescing = 8,
+    /// The kernel refused the request, or would (preloadctl checks what it
+    /// can first): a list, a swap, a lifecycle transition, `rmmod` or
+    /// `modprobe`; `explain`: loading the module would fail.
+    Kernel = 9,
 }
 
 impl From<Exit> for ExitCode {
@@ -45,8 +49,7 @@ Exit codes:
   0  success
   1  the config is invalid (with --strict: or has warnings); nothing was changed
   2  bad command line
-  3  preload is not loaded, or the kernel refused the request (a list, a swap, a
-     lifecycle transition), or rmmod, modprobe or reload failed
+  3  preload is not loaded (status too)
   4  permission denied: root (CAP_SYS_MODULE) is needed
   5  other failure (I/O error, no saved list to roll back to, no Module.symvers,
      a file migrate finds at both its old and its new place)
@@ -54,7 +57,10 @@ Exit codes:
   7  prepare: the change was vetoed (the reasons are printed; --json for machines)
   8  swap: the consumers moved to NEW, but OLD is still quiescing (a call is still
      inside it: --timeout ran out, or SIGINT/SIGTERM ended the wait); run
-     `preloadctl quiesce OLD` to finish it";
+     `preloadctl quiesce OLD` to finish it
+  9  the kernel refused the request, or would (checked first): a list, a swap, a
+     lifecycle transition, rmmod or modprobe (restart); explain: loading the
+     module would fail";
 
 /// A failure reported to the user: one message and an exit code.
 #[derive(Debug)]
@@ -111,5 +117,33 @@ pub fn describe(err: &io::Error) -> String {
     match text.find(" (os error") {
         Some(end) => text[..end].to_owned(),
         None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_are_stable_and_in_the_help() {
+        let all = [
+            Exit::Ok,
+            Exit::Invalid,
+            Exit::Usage,
+            Exit::NotLoaded,
+            Exit::Permission,
+            Exit::System,
+            Exit::Breaks,
+            Exit::Vetoed,
+            Exit::Quiescing,
+            Exit::Kernel,
+        ];
+        for (code, exit) in all.into_iter().enumerate() {
+            assert_eq!(exit as usize, code, "{exit:?}");
+            assert!(
+                EXIT_CODES_HELP.contains(&format!("\n  {code}  ")),
+                "{exit:?}"
+            );
+        }
     }
 }

@@ -60,13 +60,13 @@ impl Proc {
         self.deps_path().exists()
     }
 
-    /// Fails with exit code 3 unless preload is loaded.
+    /// Fails with exit code 3 ([`Exit::NotLoaded`]) unless preload is loaded.
     pub fn require_preload(&self) -> Result<(), Error> {
         if self.preload_loaded() {
             return Ok(());
         }
         Err(Error::new(
-            Exit::Kernel,
+            Exit::NotLoaded,
             format!(
                 "preload is not loaded ({} does not exist); load it with `modprobe preload`",
                 self.deps_path().display()

@@ -379,13 +379,13 @@ fn start_and_quiesce_write_one_request_each() {
 }
 
 #[test]
-fn lifecycle_refusals_say_why_and_exit_3() {
+fn lifecycle_refusals_say_why_and_exit_9() {
     let fake = lifecycle_fake();
     // /dev/full fails every write with ENOSPC, as a handler's error would.
     fs::remove_file(fake.path("proc/preload/lifecycle")).unwrap();
     std::os::unix::fs::symlink("/dev/full", fake.path("proc/preload/lifecycle")).unwrap();
     let run = fake.run(&["start", "fresh"]);
-    assert_eq!(run.code, 3, "{run:?}");
+    assert_eq!(run.code, 9, "{run:?}");
     assert_eq!(
         run.stderr_lines(),
         [
@@ -394,7 +394,7 @@ fn lifecycle_refusals_say_why_and_exit_3() {
         ]
     );
     let run = fake.run(&["quiesce", "plain"]);
-    assert_eq!(run.code, 3, "{run:?}");
+    assert_eq!(run.code, 9, "{run:?}");
     assert_eq!(
         run.stderr_lines(),
         ["preloadctl: quiesce plain refused: the kernel refused it \
@@ -403,7 +403,7 @@ fn lifecycle_refusals_say_why_and_exit_3() {
 
     fs::remove_file(fake.path("proc/preload/lifecycle")).unwrap();
     let old = fake.run(&["start", "fresh"]);
-    assert_eq!(old.code, 3, "{old:?}");
+    assert_eq!(old.code, 9, "{old:?}");
     assert!(
         old.stderr
             .contains("lifecycle does not exist: this preload has no interposer lifecycle"),
@@ -472,7 +472,7 @@ fn stop_quiesces_what_is_started_then_unloads() {
 fn stop_refuses_before_touching_anything() {
     let fake = lifecycle_fake();
     let busy = stop(&fake, "busy", false);
-    assert_eq!(busy.code, 3, "{busy:?}");
+    assert_eq!(busy.code, 9, "{busy:?}");
     assert_eq!(
         busy.stderr_lines(),
         [
@@ -481,7 +481,7 @@ fn stop_refuses_before_touching_anything() {
         ]
     );
     let not_ours = stop(&fake, "pl_c", false);
-    assert_eq!(not_ours.code, 3, "{not_ours:?}");
+    assert_eq!(not_ours.code, 9, "{not_ours:?}");
     assert_eq!(
         not_ours.stderr_lines(),
         ["preloadctl: stop pl_c refused: pl_c is not an interposer preload manages; use rmmod"]
@@ -490,7 +490,7 @@ fn stop_refuses_before_touching_anything() {
     assert!(!fake.path("tools.log").exists());
 
     let failed = stop(&fake, "running", true);
-    assert_eq!(failed.code, 3, "{failed:?}");
+    assert_eq!(failed.code, 9, "{failed:?}");
     assert!(
         failed.stderr.ends_with(
             "failed (exit status: 1): rmmod: ERROR: Module running is in use; \
@@ -641,7 +641,7 @@ fn an_interrupted_swap_reports_the_state_it_left() {
 
     let unmoved = swap_fake().read("proc/preload/interposers");
     let run = interrupted_swap(&unmoved, libc::SIGTERM);
-    assert_eq!(run.code, 3, "{run:?}");
+    assert_eq!(run.code, 9, "{run:?}");
     assert_eq!(
         run.stderr,
         "preloadctl: swap interposer -> interposer_v2: SIGTERM ended it before the \
@@ -738,7 +738,7 @@ fn reload_refuses_before_touching_anything() {
     fake.write("proc/modules", "preload 40960 1 interposer, Live 0x0\n");
     fake.write("good.conf", "pl_a: pl_b\n");
     let in_use = fake.run(&["reload", "good.conf"]);
-    assert_eq!(in_use.code, 3, "{in_use:?}");
+    assert_eq!(in_use.code, 9, "{in_use:?}");
     assert!(in_use
         .stderr
         .contains("refusing to reload: preload is in use by interposer"));
@@ -814,6 +814,12 @@ fn every_help_lists_the_exit_codes_and_usage_errors_exit_2() {
         assert!(
             run.stdout
                 .contains("Exit codes:\n  0  success\n  1  the config is invalid"),
+            "{command}"
+        );
+        assert!(
+            run.stdout
+                .contains("\n  3  preload is not loaded (status too)\n")
+                && run.stdout.contains("\n  9  the kernel refused the request"),
             "{command}"
         );
     }

@@ -14,7 +14,7 @@ pub fn run(ctx: &Context, files: Vec<PathBuf>) -> Result<Exit, Error> {
     let refuse = |exit, why: String| Error::new(exit, format!("refusing to reload: {why}"));
     if !ctx.proc.preload_loaded() {
         return Err(refuse(
-            Exit::Kernel,
+            Exit::NotLoaded,
             "preload is not loaded (load it with `modprobe preload`)".into(),
         ));
     }

@@ -32,7 +32,7 @@ pub fn run(ctx: &Context, json: bool) -> Result<Exit, Error> {
     Ok(if status.loaded {
         Exit::Ok
     } else {
-        Exit::Kernel
+        Exit::NotLoaded
     })
 }
 

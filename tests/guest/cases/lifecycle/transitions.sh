@@ -76,7 +76,7 @@ check "... saying so" log_has 'quiesce interposer_v2 refused: interposer_v2 is q
 set_deps 'pl_caller_live: interposer_v2\n'
 refuse "a consumer cannot bind to a quiesced interposer" insmod "$(ko pl_caller_live)"
 check "... saying why" log_has 'pl_caller_live: interposer interposer_v2 is quiesced; refusing to bind pl_caller_live to it \(start it first\)'
-check "preloadctl start refuses a module that is not an interposer, exit status 3" exits 3 preloadctl start sample_lib
+check "preloadctl start refuses a module that is not an interposer, exit status 9" exits 9 preloadctl start sample_lib
 check "... saying so" said 'start sample_lib refused: sample_lib is not a loaded interposer'
 check "preloadctl start interposer_v2 starts it again" exits 0 preloadctl start interposer_v2
 check "... saying so" said '^started interposer_v2$'
@@ -85,7 +85,7 @@ check "preloadctl status shows it started" exits 0 preloadctl status --json
 check "... with its handlers" said '"handlers":\["start","quiesce","export","import"\],"name":"interposer_v2","state":"started"'
 check "now the consumer loads, bound to it" insmod "$(ko pl_caller_live)"
 check "... its calls return version 2's answers" param_is pl_caller_live compute 2042
-check "preloadctl stop refuses while it serves a consumer, exit status 3" exits 3 preloadctl stop interposer_v2
+check "preloadctl stop refuses while it serves a consumer, exit status 9" exits 9 preloadctl stop interposer_v2
 check "... saying which" said 'stop interposer_v2 refused: interposer_v2 serves 1 consumer\(s\): pl_caller_live'
 check "the consumer unloads" rmmod pl_caller_live
 check "preloadctl stop quiesces interposer_v2 and unloads it" exits 0 preloadctl stop interposer_v2

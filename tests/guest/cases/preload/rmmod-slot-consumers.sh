@@ -12,7 +12,7 @@ check "sysfs: /sys/module/preload/holders/pl_caller_threads" holder preload pl_c
 before=$(param pl_caller_threads started)
 refuse "rmmod preload is refused while it calls through a slot" rmmod preload
 check "... preload is still loaded" loaded preload
-check "preloadctl reload is refused with exit status 3" exits 3 preloadctl reload
+check "preloadctl reload is refused with exit status 9" exits 9 preloadctl reload
 check "... naming the consumer" said 'refusing to reload: preload is in use by pl_caller_threads'
 sleep 1
 check "its threads' calls go on, answered by the sample" \

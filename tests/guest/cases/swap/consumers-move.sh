@@ -30,7 +30,7 @@ wait
 check "... that consumer then loads, bound to interposer 1.0" log_has '\[interposer\] pl_caller_slow: compute=1042'
 check "nothing changed" param_is pl_caller_live compute 1042
 
-check "preloadctl swap refuses an older version, exit status 3" exits 3 preloadctl swap interposer_v2 interposer
+check "preloadctl swap refuses an older version, exit status 9" exits 9 preloadctl swap interposer_v2 interposer
 check "... saying why" said "interposer's version 1.0 is not newer than interposer_v2's 2.0 \(--force swaps anyway\)"
 check "preloadctl swap interposer interposer_v2 succeeds" exits 0 preloadctl swap interposer interposer_v2
 check "... naming the consumers interposer_v2 now serves" said '^swapped interposer for interposer_v2; interposer_v2 now serves pl_caller_live, pl_caller_slow$'
