@@ -50,8 +50,10 @@ pub enum Command {
     ///
     /// The live list is saved first as the last-known-good list (see
     /// `rollback`); if the kernel refuses the new list, the live list stays
-    /// as it was.
-    #[command(after_help = EXIT_CODES_HELP)]
+    /// as it was. preload stays loaded: `reload` is another name for
+    /// `apply`, as `systemctl reload` re-reads a configuration without a
+    /// restart; `restart` unloads preload and loads it again.
+    #[command(visible_alias = "reload", after_help = EXIT_CODES_HELP)]
     Apply {
         /// Print the difference against the live list and change nothing.
         #[arg(long)]
@@ -63,7 +65,7 @@ pub enum Command {
     ///
     /// A commit is undone from its record under
     /// /var/lib/preloadctl/commit/: its modules, list files and list. With
-    /// no commit to undo, the list saved by the last `apply` or `reload`
+    /// no commit to undo, the list saved by the last `apply` or `restart`
     /// that changed it is written back.
     #[command(after_help = EXIT_CODES_HELP)]
     Rollback,
@@ -102,10 +104,14 @@ pub enum Command {
     /// Unload preload.ko and load it again with config= the merged config.
     ///
     /// The merged list is written to /run/preloadctl/preload-modules.conf
-    /// and preload reads it at load. Refuses, saying why, if preload is not loaded, is in use,
-    /// or the config does not check; preload stays loaded either way.
+    /// and preload reads it at load, from scratch: its counters start at 0,
+    /// and a preload.ko replaced on disk (an upgrade) runs from then on.
+    /// Refuses, saying why and changing nothing, if preload is not loaded,
+    /// is in use, is not installed, or the config does not check. If the
+    /// new load fails, preload is loaded again with the list it had. (Until
+    /// 2026-12 this was `reload`, which is now `apply`.)
     #[command(after_help = EXIT_CODES_HELP)]
-    Reload {
+    Restart {
         /// Files to load [default: the config].
         files: Vec<PathBuf>,
     },

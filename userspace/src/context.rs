@@ -17,10 +17,10 @@ pub const VETO_DIR: &str = "/etc/preloadctl/veto.d";
 /// The last-known-good list, the staged change, the last commit's record
 /// and the ABI records.
 pub const STATE_DIR: &str = "/var/lib/preloadctl";
-/// Where `reload` writes the merged list for preload.ko to read at load.
+/// Where `restart` writes the merged list for preload.ko to read at load.
 pub const RUN_DIR: &str = "/run/preloadctl";
-/// The file `reload` writes there.
-pub const RELOAD_FILE: &str = "preload-modules.conf";
+/// The file `restart` writes there.
+pub const RESTART_FILE: &str = "preload-modules.conf";
 
 /// The proc file system and the directories preloadctl reads and writes,
 /// all under one root.
@@ -30,7 +30,7 @@ pub struct Context {
     root: PathBuf,
     /// Where the last-known-good list is kept.
     pub state_dir: PathBuf,
-    /// Where `reload` writes the list for preload to read.
+    /// Where `restart` writes the list for preload to read.
     pub run_dir: PathBuf,
     /// The sysfs file system.
     pub sys_dir: PathBuf,

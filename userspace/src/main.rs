@@ -68,7 +68,7 @@ fn run(cli: Cli) -> Result<Exit, Error> {
         ),
         Command::Commit => rollout::commit::run(&ctx),
         Command::Abort => rollout::stage::abort(&ctx),
-        Command::Reload { files } => list::reload::run(&ctx, files),
+        Command::Restart { files } => list::restart::run(&ctx, files),
         Command::Status { json } => list::status::run(&ctx, json),
         Command::Migrate { dry_run } => list::migrate::run(&ctx, dry_run),
         Command::Swap {

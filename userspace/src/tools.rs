@@ -1,4 +1,4 @@
-//! The module tools `commit`, `rollback` and `reload` run: `depmod`, `rmmod`,
+//! The module tools `commit`, `rollback`, `restart` and `stop` run: `depmod`, `rmmod`,
 //! `modprobe`. Each can be replaced by a command in `PRELOADCTL_DEPMOD`,
 //! `PRELOADCTL_RMMOD` or `PRELOADCTL_MODPROBE` (words split at spaces, the
 //! arguments appended), for tests and for hosts where they live elsewhere.

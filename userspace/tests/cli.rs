@@ -723,37 +723,37 @@ fn explain_names_cycles_in_files_and_unlisted_modules() {
 }
 
 #[test]
-fn reload_refuses_before_touching_anything() {
+fn restart_refuses_before_touching_anything() {
     let fake = Fake::new();
     fake.write("bad.conf", "pl_a pl_b\n");
-    let invalid = fake.run(&["reload", "bad.conf"]);
+    let invalid = fake.run(&["restart", "bad.conf"]);
     assert_eq!(invalid.code, 1, "{invalid:?}");
     assert_eq!(
         invalid.stderr_lines(),
         [
             "bad.conf:1: missing ':' after the consumer name",
-            "preloadctl: refusing to reload: the config does not check"
+            "preloadctl: refusing to restart: the config does not check"
         ]
     );
     fake.write("proc/modules", "preload 40960 1 interposer, Live 0x0\n");
     fake.write("good.conf", "pl_a: pl_b\n");
-    let in_use = fake.run(&["reload", "good.conf"]);
+    let in_use = fake.run(&["restart", "good.conf"]);
     assert_eq!(in_use.code, 9, "{in_use:?}");
     assert!(in_use
         .stderr
-        .contains("refusing to reload: preload is in use by interposer"));
+        .contains("refusing to restart: preload is in use by interposer"));
 
     fs::remove_dir_all(fake.path("proc/preload")).unwrap();
-    let unloaded = fake.run(&["reload", "good.conf"]);
+    let unloaded = fake.run(&["restart", "good.conf"]);
     assert_eq!(unloaded.code, 3, "{unloaded:?}");
     assert!(unloaded
         .stderr
-        .contains("refusing to reload: preload is not loaded"));
+        .contains("refusing to restart: preload is not loaded"));
     assert!(!fake.path("run/preloadctl").exists());
 }
 
 #[test]
-fn reload_loads_preload_with_the_merged_list_from_run_preloadctl() {
+fn restart_loads_preload_with_the_merged_list_from_run_preloadctl() {
     let fake = Fake::new();
     fake.write("proc/preload/deps", "pl_c: pl_d\n");
     fake.write("etc/preload-modules.conf", "pl_a: pl_b\n");
@@ -769,7 +769,7 @@ fn reload_loads_preload_with_the_merged_list_from_run_preloadctl() {
     let tool = fake.path("bin/tool").display().to_string();
     let (rmmod, modprobe) = (format!("{tool} rmmod"), format!("{tool} modprobe"));
     let run = fake.run_env(
-        &["reload"],
+        &["restart"],
         &[
             ("PRELOADCTL_RMMOD", &rmmod),
             ("PRELOADCTL_MODPROBE", &modprobe),
@@ -780,7 +780,7 @@ fn reload_loads_preload_with_the_merged_list_from_run_preloadctl() {
     assert_eq!(
         run.stdout,
         format!(
-            "reloaded preload (entries: 2, config: {})\n",
+            "restarted preload (entries: 2, config: {})\n",
             merged.display()
         )
     );
@@ -802,12 +802,47 @@ fn reload_loads_preload_with_the_merged_list_from_run_preloadctl() {
     );
 }
 
+/// `reload` is `apply` (as `systemctl reload`): the list changes live,
+/// preload stays loaded, and it works while preload is in use.
+#[test]
+fn reload_applies_the_config_live_without_unloading() {
+    let fake = Fake::new();
+    fake.write("proc/preload/deps", "pl_c: pl_d\n");
+    fake.write("proc/modules", "preload 40960 1 interposer, Live 0x0\n");
+    fake.write("etc/preload-modules.conf", "pl_a: pl_b\n");
+    // rmmod and modprobe fail loudly if they are run at all.
+    let never = "false";
+    let tools = [("PRELOADCTL_RMMOD", never), ("PRELOADCTL_MODPROBE", never)];
+    let dry = fake.run_env(&["reload", "--dry-run"], &tools);
+    assert_eq!(
+        (dry.code, dry.stdout.as_str()),
+        (0, "+pl_a: pl_b\n-pl_c: pl_d\n"),
+        "{dry:?}"
+    );
+    let run = fake.run_env(&["reload"], &tools);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.starts_with("applied (entries: 1, files: 1)"),
+        "{run:?}"
+    );
+    assert_eq!(fake.read("proc/preload/deps"), "pl_a: pl_b\n");
+    assert_eq!(
+        fake.read("var/lib/preloadctl/last-good.conf"),
+        "pl_c: pl_d\n"
+    );
+    assert!(!fake.path("run/preloadctl").exists());
+    let again = fake.run_env(&["reload"], &tools);
+    assert_eq!(again.stdout, "unchanged (entries: 1)\n");
+    let help = fake.run(&["--help"]).stdout;
+    assert!(help.contains("[alias: reload]"), "{help}");
+}
+
 #[test]
 fn every_help_lists_the_exit_codes_and_usage_errors_exit_2() {
     let fake = Fake::new();
     for command in [
-        "check", "apply", "rollback", "reload", "status", "explain", "abi", "start", "quiesce",
-        "stop", "migrate",
+        "check", "apply", "reload", "restart", "rollback", "status", "explain", "abi", "start",
+        "quiesce", "stop", "migrate", "swap", "prepare", "commit", "abort",
     ] {
         let run = fake.run(&[command, "--help"]);
         assert_eq!(run.code, 0);

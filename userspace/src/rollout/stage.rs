@@ -241,7 +241,7 @@ fn stage(
     if replaced.contains("preload") && loaded_modules.iter().any(|m| m.name == "preload") {
         outcome.notes.push(
             "preload.ko is replaced: the loaded preload keeps running until it is loaded \
-             again (preloadctl reload, or a reboot)"
+             again (preloadctl restart, or a reboot)"
                 .into(),
         );
     }

@@ -68,7 +68,7 @@ pub struct Reload {
 /// modules `replaced`) cannot take effect on while they stay loaded: a
 /// consumer whose dependencies change, a module whose file is replaced, and
 /// every loaded module using one of those. preload itself is left out: it
-/// reads its own new file only at its next load (`preloadctl reload`).
+/// reads its own new file only at its next load (`preloadctl restart`).
 pub fn loaded_modules(
     live: &Config,
     new: &Config,

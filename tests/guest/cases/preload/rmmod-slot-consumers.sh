@@ -1,6 +1,6 @@
 # A consumer of a swappable interposer calls preload's own code, the swap
 # slot's trampoline, so it depends on preload like on any module it calls:
-# lsmod shows preload used by it, and rmmod preload and preloadctl reload
+# lsmod shows preload used by it, and rmmod preload and preloadctl restart
 # are refused, naming it, while its threads call through the slot; its
 # calls go on being answered. Once it is unloaded, preload unloads.
 . "$(dirname "$0")/../../lib.sh"
@@ -12,8 +12,8 @@ check "sysfs: /sys/module/preload/holders/pl_caller_threads" holder preload pl_c
 before=$(param pl_caller_threads started)
 refuse "rmmod preload is refused while it calls through a slot" rmmod preload
 check "... preload is still loaded" loaded preload
-check "preloadctl reload is refused with exit status 9" exits 9 preloadctl reload
-check "... naming the consumer" said 'refusing to reload: preload is in use by pl_caller_threads'
+check "preloadctl restart is refused with exit status 9" exits 9 preloadctl restart
+check "... naming the consumer" said 'refusing to restart: preload is in use by pl_caller_threads'
 sleep 1
 check "its threads' calls go on, answered by the sample" \
     sh -c "[ \$(cat /sys/module/pl_caller_threads/parameters/started) -gt $before ]"

@@ -1,17 +1,19 @@
-//! `preloadctl reload`: unload preload.ko and load it again, so that it
-//! reads the merged config at load, from scratch.
+//! `preloadctl restart`: unload preload.ko and load it again, so that it
+//! reads the merged config at load, from scratch (as `systemctl restart`;
+//! `reload`, as `systemctl reload`, is `apply`: the list changes live and
+//! preload stays loaded).
 
 use crate::config;
-use crate::context::{Context, RELOAD_FILE};
+use crate::context::{Context, RESTART_FILE};
 use crate::error::{Error, Exit};
 use crate::modules::Installed;
 use crate::store::{save_last_good, verify, write_atomically};
 use crate::tools;
 use std::path::{Path, PathBuf};
 
-/// Reloads preload with `files` (or the config) as its config.
+/// Restarts preload with `files` (or the config) as its config.
 pub fn run(ctx: &Context, files: Vec<PathBuf>) -> Result<Exit, Error> {
-    let refuse = |exit, why: String| Error::new(exit, format!("refusing to reload: {why}"));
+    let refuse = |exit, why: String| Error::new(exit, format!("refusing to restart: {why}"));
     if !ctx.proc.preload_loaded() {
         return Err(refuse(
             Exit::NotLoaded,
@@ -20,7 +22,7 @@ pub fn run(ctx: &Context, files: Vec<PathBuf>) -> Result<Exit, Error> {
     }
     let sources = ctx.sources(files)?;
     let config = config::load(&sources).into_valid().map_err(|e| {
-        let why = "refusing to reload: the config does not check";
+        let why = "refusing to restart: the config does not check";
         Error::with_details(Exit::Invalid, why, e.details)
     })?;
     if ctx.proc.has_cap_sys_module() == Some(false) {
@@ -51,7 +53,7 @@ pub fn run(ctx: &Context, files: Vec<PathBuf>) -> Result<Exit, Error> {
     }
 
     let live_text = ctx.proc.read_deps()?;
-    let new_config = ctx.run_dir.join(RELOAD_FILE);
+    let new_config = ctx.run_dir.join(RESTART_FILE);
     write_atomically(&new_config, &config.canonical())?;
     let previous_config = ctx.run_dir.join("previous.conf");
     write_atomically(&previous_config, &live_text)?;
@@ -73,7 +75,7 @@ pub fn run(ctx: &Context, files: Vec<PathBuf>) -> Result<Exit, Error> {
     }
     verify(&ctx.proc, &config.canonical())?;
     println!(
-        "reloaded preload (entries: {}, config: {})",
+        "restarted preload (entries: {}, config: {})",
         config.entries(),
         new_config.display()
     );
