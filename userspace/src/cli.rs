@@ -25,6 +25,11 @@ pub struct Cli {
         default_value = "/"
     )]
     pub root: PathBuf,
+    /// Print nothing on success: standard output is discarded, and so are
+    /// notes and warnings; errors still go to standard error, and the exit
+    /// code says how it ended.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,

@@ -4,8 +4,8 @@
 //! Imports go one way, down: this file and `cli.rs` (the options) on top;
 //! under them one folder per job, `list/`, `rollout/`, `lifecycle/` and
 //! `abi/`; at the bottom the files the jobs share: `config.rs`,
-//! `context.rs`, `error.rs`, `modules.rs`, `procfs.rs`, `store.rs`,
-//! `tools.rs` and `sys.rs`. Between the folders: `list/` uses `rollout/`
+//! `context.rs`, `error.rs`, `modules.rs`, `output.rs` (`--quiet`),
+//! `procfs.rs`, `store.rs`, `tools.rs` and `sys.rs`. Between the folders: `list/` uses `rollout/`
 //! (rollback undoes a commit) and `abi/` (status shows the last report),
 //! `rollout/` uses `abi/` (prepare checks the staged modules); nothing
 //! goes back up.
@@ -21,6 +21,7 @@ mod error;
 mod lifecycle;
 mod list;
 mod modules;
+mod output;
 mod procfs;
 mod rollout;
 mod store;
@@ -36,6 +37,16 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if cli.quiet {
+        output::set_quiet();
+        if let Err(e) = sys::discard_stdout() {
+            eprintln!(
+                "preloadctl: --quiet: cannot discard standard output: {}",
+                error::describe(&e)
+            );
+            return Exit::System.into();
+        }
+    }
     match run(cli) {
         Ok(exit) => exit.into(),
         Err(e) => {

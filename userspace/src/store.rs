@@ -7,6 +7,7 @@
 use crate::config::{self, Config};
 use crate::context::Context;
 use crate::error::{Error, Exit};
+use crate::output::note;
 use crate::procfs::Proc;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -32,7 +33,7 @@ pub fn choose_list(ctx: &Context, files: Vec<PathBuf>) -> Result<(Config, String
     let sources = ctx.sources(files)?;
     let loaded = config::load(&sources);
     for error in &loaded.errors {
-        eprintln!("{error}");
+        note!("{error}");
     }
     let names: Vec<String> = sources.iter().map(|p| p.display().to_string()).collect();
     let source = match names.as_slice() {

@@ -6,9 +6,12 @@
 //! waits, so that the wait ends (the write fails with `EINTR`) and
 //! preloadctl lives to say what state the request left, instead of dying
 //! inside it. Nothing is blocked or ignored: the signal still ends the wait
-//! at once, and SIGKILL still kills.
+//! at once, and SIGKILL still kills. And `--quiet`: pointing standard output
+//! at `/dev/null` (`dup2`), so that nothing any command prints gets out.
 
+use std::fs::OpenOptions;
 use std::io;
+use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicI32, Ordering};
 
 /// The last signal caught while a [`SignalCatch`] lived, or 0.
@@ -76,4 +79,17 @@ impl Drop for SignalCatch {
             unsafe { libc::sigaction(*signal, old, std::ptr::null_mut()) };
         }
     }
+}
+
+/// Points standard output (file descriptor 1) at `/dev/null` for the rest
+/// of the program: everything printed to it is discarded (`--quiet`).
+pub fn discard_stdout() -> io::Result<()> {
+    let null = OpenOptions::new().write(true).open("/dev/null")?;
+    // SAFETY: `dup2` only replaces descriptor 1 with a duplicate of the open
+    // descriptor `null` owns, which stays open for the call; Rust's stdout
+    // keeps writing to descriptor 1 and owns no other state about it.
+    if unsafe { libc::dup2(null.as_raw_fd(), libc::STDOUT_FILENO) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
 }

@@ -863,6 +863,58 @@ fn every_help_lists_the_exit_codes_and_usage_errors_exit_2() {
 }
 
 #[test]
+fn quiet_prints_nothing_on_success_but_errors() {
+    let fake = Fake::new();
+    fake.write("etc/preload-modules.conf", "pl_a: pl_b ?pl_gone\n");
+    // Warnings (pl_gone is not installed) are kept back on success.
+    for args in [
+        &["-q", "check"][..],
+        &["check", "--quiet"],
+        &["--quiet", "apply"],
+        &["-q", "status", "--json"],
+        &["-q", "explain", "pl_a"],
+    ] {
+        let run = fake.run(args);
+        assert_eq!(
+            (run.code, run.stdout.as_str(), run.stderr.as_str()),
+            (0, "", ""),
+            "{args:?}"
+        );
+    }
+    assert_eq!(fake.read("proc/preload/deps"), "pl_a: pl_b ?pl_gone\n");
+
+    // Errors still go to standard error, with what explains them.
+    fake.write("etc/preload-modules.d/10.conf", "pl_b: ?pl_gone pl_a\n");
+    let run = fake.run(&["-q", "check"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(run.stdout, "");
+    assert!(
+        run.stderr
+            .contains("warning: optional dependency pl_gone is not installed")
+            && run
+                .stderr
+                .contains("dependency cycle: pl_a -> pl_b -> pl_a")
+            && run
+                .stderr
+                .ends_with("preloadctl: check failed (errors: 1, warnings: 1, files: 2)\n"),
+        "{run:?}"
+    );
+    let run = fake.run(&["-q", "apply"]);
+    assert_eq!((run.code, run.stdout.as_str()), (1, ""), "{run:?}");
+    assert!(run
+        .stderr
+        .ends_with("preloadctl: the config is invalid (errors: 1); nothing was changed\n"));
+
+    // A status that is not 0 says nothing more than its code.
+    fs::remove_dir_all(fake.path("proc/preload")).unwrap();
+    let run = fake.run(&["status", "-q"]);
+    assert_eq!(
+        (run.code, run.stdout.as_str(), run.stderr.as_str()),
+        (3, "", "")
+    );
+}
+
+#[test]
 fn errors_are_one_line_without_backtraces() {
     let fake = Fake::new();
     fs::remove_file(fake.path("proc/modules")).unwrap();

@@ -8,6 +8,7 @@ use super::report::now_utc;
 use super::stablelist::StableList;
 use crate::context::Context;
 use crate::error::{Error, Exit};
+use crate::output::note;
 use crate::store::{choose_list, write_atomically};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -32,7 +33,7 @@ pub fn run(
         return Ok(Exit::Ok);
     }
     for note in &kernel.notes {
-        eprintln!("preloadctl: {note}");
+        note!("preloadctl: {note}");
     }
     print!("{}", table(&record));
     let symbols: usize = record.modules.iter().map(|m| m.symbols.len()).sum();
@@ -75,7 +76,7 @@ pub fn take(ctx: &Context, kernel: &Kernel, stable: Option<&StableList>) -> Resu
         };
         let (originals, problems) = file.redefinitions();
         for problem in problems {
-            eprintln!("{problem}");
+            note!("{problem}");
         }
         if !originals.is_empty() {
             interposers.push(use_of(
@@ -92,7 +93,7 @@ pub fn take(ctx: &Context, kernel: &Kernel, stable: Option<&StableList>) -> Resu
     let mut modules = Vec::new();
     for name in &consumers {
         let Some(file) = kernel.module_file(name)? else {
-            eprintln!("preloadctl: consumer {name} is not installed under the modules directory; not recorded");
+            note!("preloadctl: consumer {name} is not installed under the modules directory; not recorded");
             continue;
         };
         let mut used = use_of(

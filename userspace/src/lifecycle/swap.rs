@@ -11,6 +11,7 @@
 use crate::context::Context;
 use crate::error::{describe, Error, Exit};
 use crate::modules::canonical;
+use crate::output::{self, note};
 use crate::procfs::errno::{EBUSY, EINTR, EINVAL};
 use crate::procfs::Interposer;
 use crate::sys::SignalCatch;
@@ -52,10 +53,16 @@ pub fn run(
     let interposers = proc.read_interposers()?.unwrap_or_default();
     let report = report(&interposers, old, new, interrupted, &proc.lifecycle_path())?;
     if let Some(note) = &report.note {
-        eprintln!("preloadctl: {note}");
+        note!("preloadctl: {note}");
     }
     for line in &report.lines {
         println!("{line}");
+    }
+    // With --quiet, a swap that left OLD quiescing still says so.
+    if report.exit != Exit::Ok && output::quiet() {
+        if let Some(state) = report.lines.get(1) {
+            eprintln!("preloadctl: {state}");
+        }
     }
     Ok(report.exit)
 }

@@ -4,6 +4,7 @@ use crate::config::{self, missing_modules};
 use crate::context::Context;
 use crate::error::{Error, Exit};
 use crate::modules::Installed;
+use crate::output;
 use std::path::PathBuf;
 
 /// Checks `files` (or the config) and prints what is wrong with them.
@@ -20,11 +21,14 @@ pub fn run(ctx: &Context, files: Vec<PathBuf>, strict: bool) -> Result<Exit, Err
         strict,
     ));
 
-    for finding in &findings {
-        eprintln!("{finding}");
-    }
     let errors = findings.iter().filter(|f| !f.warning).count();
     let warnings = findings.len() - errors;
+    // With --quiet, warnings are printed only to explain a failure.
+    if errors > 0 || !output::quiet() {
+        for finding in &findings {
+            eprintln!("{finding}");
+        }
+    }
     let files = sources.len();
     if errors > 0 {
         eprintln!(

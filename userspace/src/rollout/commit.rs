@@ -7,6 +7,7 @@ use super::plan::{self, Plan};
 use super::stage::{hash, hash_if_exists, remove_dir};
 use crate::context::Context;
 use crate::error::{Error, Exit};
+use crate::output::note;
 use crate::store::{replace_verified, save_last_good};
 use crate::tools;
 use std::fs;
@@ -189,7 +190,7 @@ pub fn rollback(ctx: &Context) -> Result<Option<Exit>, Error> {
     ctx.proc.require_preload()?;
     let live = ctx.proc.read_deps()?;
     if live != plan.list {
-        eprintln!(
+        note!(
             "preloadctl: note: the live list changed since {} was committed; it is replaced \
              by the list from before that commit",
             plan.name

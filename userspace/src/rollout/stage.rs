@@ -10,6 +10,7 @@ use crate::config::{self, missing_modules};
 use crate::context::Context;
 use crate::error::{Error, Exit};
 use crate::modules::Installed;
+use crate::output::note;
 use crate::store::live_list;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -333,7 +334,7 @@ fn report(outcome: &Outcome, json: bool) -> Result<Exit, Error> {
         return Ok(exit);
     }
     for note in &outcome.notes {
-        eprintln!("preloadctl: note: {note}");
+        note!("preloadctl: note: {note}");
     }
     if exit != Exit::Ok {
         let lines = outcome.vetoes.iter().map(ToString::to_string).collect();
