@@ -206,9 +206,14 @@ pub enum Command {
     /// Show what loading MODULE now would do: its dependencies, transitively.
     ///
     /// Uses the live list if preload is loaded and readable, otherwise the
-    /// config (or FILEs, if given).
+    /// config (or FILEs, if given). Exits 9 if the load would fail: a
+    /// required dependency missing from disk, a dependency cycle, a
+    /// required interposer out of service (quiescing or quiesced).
     #[command(after_help = EXIT_CODES_HELP)]
     Explain {
+        /// Print the tree and the verdict as JSON.
+        #[arg(long)]
+        json: bool,
         /// The module.
         module: String,
         /// Explain against these files instead of the live list.

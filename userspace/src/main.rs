@@ -93,7 +93,11 @@ fn run(cli: Cli) -> Result<Exit, Error> {
             lifecycle::transition::request(&ctx, Request::Quiesce, &module)
         }
         Command::Stop { module } => lifecycle::transition::stop(&ctx, &module),
-        Command::Explain { module, files } => list::explain::run(&ctx, &module, files),
+        Command::Explain {
+            json,
+            module,
+            files,
+        } => list::explain::run(&ctx, &module, files, json),
         Command::Abi(AbiCommand::Snapshot {
             kernel,
             stable_list,

@@ -657,7 +657,11 @@ fn explain_walks_the_live_list() {
         "pl_a: pl_b ?pl_gone pl-d\npl_b: pl_c pl_d\npl_d: pl_lost\n",
     );
     let run = fake.run(&["explain", "pl-a"]);
-    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.code, 9, "{run:?}");
+    assert_eq!(
+        run.stderr,
+        "preloadctl: loading pl_a would fail: required pl_lost is missing from disk\n"
+    );
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert_eq!(
         lines[0],
@@ -693,6 +697,7 @@ fn explain_names_cycles_in_files_and_unlisted_modules() {
     let fake = Fake::new();
     fake.write("c.conf", "pl_a: ?pl_b\npl_b: pl_a\n");
     let run = fake.run(&["explain", "pl_a", "c.conf"]);
+    assert_eq!(run.code, 0, "{run:?}");
     assert!(
         run.stdout.starts_with("using the config, c.conf\n"),
         "{run:?}"
@@ -708,6 +713,7 @@ fn explain_names_cycles_in_files_and_unlisted_modules() {
     assert!(run.stderr.contains("c.conf:2: dependency cycle"), "{run:?}");
 
     let unlisted = fake.run(&["explain", "pl_b", "c.conf"]);
+    assert_eq!(unlisted.code, 9, "{unlisted:?}");
     assert!(
         unlisted
             .stdout
@@ -715,11 +721,101 @@ fn explain_names_cycles_in_files_and_unlisted_modules() {
         "{unlisted:?}"
     );
     let loaded = fake.run(&["explain", "pl_c"]);
+    assert_eq!(loaded.code, 0, "{loaded:?}");
     assert!(loaded
         .stdout
         .ends_with("result: it is loaded already; loading it again does nothing\n"));
+    let none = fake.run(&["explain", "pl_d"]);
+    assert_eq!(none.code, 0, "{none:?}");
+    assert!(none
+        .stdout
+        .ends_with("result: it has no entry in the list; preload loads nothing first\n"));
     let bad = fake.run(&["explain", "pl/a"]);
     assert_eq!(bad.code, 2, "{bad:?}");
+}
+
+#[test]
+fn explain_fails_on_an_interposer_out_of_service() {
+    let fake = Fake::new();
+    fake.write(
+        "proc/modules",
+        "idle 12288 0 - Live 0x0\nold 12288 0 - Live 0x0\nnew 12288 0 - Live 0x0\n\
+         busy 12288 0 - Live 0x0\npreload 40960 0 - Live 0x0 (O)\n",
+    );
+    fake.write(
+        "proc/preload/interposers",
+        "idle bound=0 consumers=- symbols=x version=1.0 swap=yes state=quiesced handlers=quiesce\n\
+         old bound=0 consumers=- symbols=x version=1.0 swap=retired:new state=quiesced handlers=quiesce\n\
+         new bound=1 consumers=pl_c symbols=x version=2.0 swap=yes state=started handlers=quiesce\n\
+         busy bound=0 consumers=- symbols=x version=1.0 swap=yes state=quiescing handlers=quiesce\n",
+    );
+    fake.write(
+        "proc/preload/deps",
+        "pl_a: idle\npl_b: old ?busy\npl_c: ?idle pl_b\n",
+    );
+    let run = fake.run(&["explain", "pl_a"]);
+    assert_eq!(run.code, 9, "{run:?}");
+    assert!(
+        run.stdout.ends_with(
+            "  idle  required, loaded already, idle is quiesced, out of service \
+             (preloadctl start idle): the load would fail\n\
+             result: the load would fail: required interposer idle: idle is quiesced, \
+             out of service (preloadctl start idle)\n"
+        ),
+        "{run:?}"
+    );
+    // A retired interposer's consumers go to the one that took over; an
+    // optional one out of service is skipped.
+    let run = fake.run(&["explain", "pl_c"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(
+        lines[2..],
+        [
+            "  ?idle  optional, loaded already, idle is quiesced, out of service \
+             (preloadctl start idle): skipped with a warning",
+            "  pl_b  required, not loaded: would be loaded first",
+            "    old  required, loaded already, retired: preload links the consumer to new, \
+             which serves in its place",
+            "    ?busy  optional, loaded already, busy is quiescing, out of service \
+             (preloadctl start busy): skipped with a warning",
+            "would load first, in this order: pl_b",
+            "result: the load would go ahead",
+        ]
+    );
+
+    // The successor out of service too: the retired one's consumers fail.
+    fake.write(
+        "proc/preload/interposers",
+        "old bound=0 consumers=- symbols=x version=1.0 swap=retired:new state=quiesced handlers=quiesce\n\
+         new bound=0 consumers=- symbols=x version=2.0 swap=yes state=quiesced handlers=quiesce\n",
+    );
+    let run = fake.run(&["explain", "--json", "pl_b"]);
+    assert_eq!((run.code, run.stderr.as_str()), (9, ""), "{run:?}");
+    let json: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["module"], "pl_b");
+    assert_eq!(json["result"], "fails");
+    assert_eq!(
+        json["failures"],
+        serde_json::json!([
+            "required interposer old: new is quiesced (it serves for old), \
+             out of service (preloadctl start new)"
+        ])
+    );
+    assert_eq!(json["dependencies"][0]["name"], "old");
+    assert_eq!(json["dependencies"][0]["status"], "out-of-service");
+    assert_eq!(json["dependencies"][1]["optional"], true);
+    assert_eq!(json["order"], serde_json::json!([]));
+    let source = format!(
+        "the live list, {}",
+        fake.path("proc/preload/deps").display()
+    );
+    assert_eq!(json["source"], source.as_str());
+
+    let run = fake.run(&["explain", "--json", "pl_c"]);
+    let json: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!((run.code, &json["result"]), (9, &Value::from("fails")));
+    assert_eq!(json["order"], serde_json::json!(["pl_b"]));
 }
 
 #[test]
