@@ -48,6 +48,9 @@ pub enum Command {
         /// Treat modules that are not installed as errors.
         #[arg(long)]
         strict: bool,
+        /// Print the verdict and every finding as JSON.
+        #[arg(long)]
+        json: bool,
         /// Files to check [default: the config].
         files: Vec<PathBuf>,
     },

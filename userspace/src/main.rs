@@ -62,7 +62,11 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<Exit, Error> {
     let ctx = context::Context::new(cli.root);
     match cli.command {
-        Command::Check { strict, files } => list::check::run(&ctx, files, strict),
+        Command::Check {
+            strict,
+            json,
+            files,
+        } => list::check::run(&ctx, files, strict, json),
         Command::Apply { dry_run, files } => list::apply::apply(&ctx, files, dry_run),
         Command::Rollback => list::apply::rollback(&ctx),
         Command::Prepare {

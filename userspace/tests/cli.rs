@@ -97,6 +97,36 @@ fn check_lists_every_error_of_every_file() {
 }
 
 #[test]
+fn check_json_has_the_verdict_and_every_finding() {
+    let fake = Fake::new();
+    fake.write("a.conf", "pl_a: pl_b ?pl_gone\nbad line\n");
+    let run = fake.run(&["check", "--json", "a.conf"]);
+    assert_eq!((run.code, run.stderr.as_str()), (1, ""), "{run:?}");
+    let json: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({
+            "ok": false, "entries": 2, "files": ["a.conf"], "errors": 1, "warnings": 1,
+            "findings": [
+                {"file": "a.conf", "line": 2, "warning": false,
+                 "reason": "missing ':' after the consumer name"},
+                {"file": "a.conf", "line": 1, "warning": true,
+                 "reason": format!("optional dependency pl_gone is not installed under {}",
+                                   fake.path(MODULES).display())},
+            ],
+        })
+    );
+    fake.write("a.conf", "pl_a: pl_b\n");
+    let run = fake.run(&["check", "--json", "a.conf"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let json: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        (&json["ok"], &json["findings"]),
+        (&Value::from(true), &serde_json::json!([]))
+    );
+}
+
+#[test]
 fn check_finds_cycles_across_files() {
     let fake = Fake::new();
     fake.write("etc/preload-modules.conf", "pl_a: pl_b\npl_c: pl-d\n");
