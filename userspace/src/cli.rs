@@ -131,12 +131,22 @@ pub enum Command {
     /// --timeout MS; then it says which state OLD is in. If OLD is still
     /// quiescing (exit code 8), `preloadctl quiesce OLD` finishes it later.
     /// SIGINT or SIGTERM ends the wait: the state left is reported the same
-    /// way.
+    /// way. Then it says whether the config and the live list still name
+    /// OLD (after rmmod OLD, a consumer's load would load OLD again);
+    /// --update-config makes the config name NEW.
     #[command(after_help = EXIT_CODES_HELP)]
     Swap {
         /// Swap even if NEW's version is not newer than OLD's.
         #[arg(long)]
         force: bool,
+        /// Then make the config files (/etc/preload-modules.conf and
+        /// /etc/preload-modules.d/*.conf) name NEW wherever they name OLD
+        /// as a dependency, each file atomically, and print each one.
+        #[arg(long)]
+        update_config: bool,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
         /// Wait at most MS milliseconds (a positive whole number) for OLD
         /// to quiesce.
         #[arg(long, value_name = "MS", value_parser = milliseconds)]

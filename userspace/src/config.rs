@@ -131,6 +131,16 @@ pub fn load(files: &[PathBuf]) -> Loaded {
     builder.finish()
 }
 
+/// Parses and merges texts in order as `load` does files, each named by
+/// its path (files about to be written).
+pub fn load_texts(texts: &[(PathBuf, Vec<u8>)]) -> Loaded {
+    let mut builder = Builder::default();
+    for (name, text) in texts {
+        builder.add(name, text);
+    }
+    builder.finish()
+}
+
 /// Parses one text that is not a file, such as the live list, naming it `name`.
 pub fn parse(name: &Path, text: &[u8]) -> Loaded {
     let mut builder = Builder::default();

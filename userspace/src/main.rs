@@ -5,7 +5,8 @@
 //! under them one folder per job, `list/`, `rollout/`, `lifecycle/` and
 //! `abi/`; at the bottom the files the jobs share: `config.rs`,
 //! `context.rs`, `error.rs`, `modules.rs`, `output.rs` (`--quiet`),
-//! `procfs.rs`, `store.rs`, `tools.rs` and `sys.rs`. Between the folders: `list/` uses `rollout/`
+//! `procfs.rs`, `rename.rs` (a dependency renamed in the config files),
+//! `store.rs`, `tools.rs` and `sys.rs`. Between the folders: `list/` uses `rollout/`
 //! (rollback undoes a commit) and `abi/` (status shows the last report),
 //! `rollout/` uses `abi/` (prepare checks the staged modules); nothing
 //! goes back up.
@@ -23,6 +24,7 @@ mod list;
 mod modules;
 mod output;
 mod procfs;
+mod rename;
 mod rollout;
 mod store;
 #[allow(unsafe_code)]
@@ -88,10 +90,22 @@ fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Migrate { dry_run } => list::migrate::run(&ctx, dry_run),
         Command::Swap {
             force,
+            update_config,
+            json,
             timeout,
             old,
             new,
-        } => lifecycle::swap::run(&ctx, &old, &new, force, timeout),
+        } => lifecycle::swap::run(
+            &ctx,
+            &old,
+            &new,
+            &lifecycle::swap::Options {
+                force,
+                timeout,
+                update_config,
+                json,
+            },
+        ),
         Command::Start { module } => lifecycle::transition::request(&ctx, Request::Start, &module),
         Command::Quiesce { module } => {
             lifecycle::transition::request(&ctx, Request::Quiesce, &module)

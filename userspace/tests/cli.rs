@@ -569,6 +569,167 @@ fn swap_writes_the_timeout_in_its_one_request() {
 }
 
 #[test]
+fn swap_says_where_the_old_one_is_still_named() {
+    let fake = swap_fake();
+    fake.write("proc/preload/deps", "pl_a: interposer\n");
+    fake.write(
+        "etc/preload-modules.conf",
+        "# interposer: the sample\npl_a:  interposer ?pl_b\n",
+    );
+    fake.write("etc/preload-modules.d/10.conf", "pl_b: ?interposer\n");
+    let run = fake.run(&["swap", "interposer", "interposer_v2"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(
+        lines[2..],
+        [
+            format!(
+                "the config still names interposer ({}:2, {}:1): name interposer_v2 there \
+                 (swap --update-config does it at the swap)",
+                fake.path("etc/preload-modules.conf").display(),
+                fake.path("etc/preload-modules.d/10.conf").display()
+            ),
+            "the live list still names interposer, whose consumers interposer_v2 serves while \
+             interposer is loaded; after rmmod interposer their next load would load interposer \
+             again: 'preloadctl reload' applies the config once it names interposer_v2"
+                .to_owned(),
+        ]
+    );
+    assert_eq!(
+        fake.read("etc/preload-modules.d/10.conf"),
+        "pl_b: ?interposer\n"
+    );
+    // Named nowhere: nothing more to say.
+    fake.write("proc/preload/deps", "");
+    fs::remove_file(fake.path("etc/preload-modules.conf")).unwrap();
+    fs::remove_file(fake.path("etc/preload-modules.d/10.conf")).unwrap();
+    let run = fake.run(&["swap", "interposer", "interposer_v2"]);
+    assert_eq!(run.stdout.lines().count(), 2, "{run:?}");
+}
+
+#[test]
+fn swap_update_config_renames_old_in_every_config_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let fake = swap_fake();
+    fake.write("proc/preload/deps", "pl_a: interposer\n");
+    let main = "# interposer: the sample\n\npl_a:  interposer ?pl_b\t# kept\npl-c: ?interposer\n";
+    fake.write("etc/preload-modules.conf", main);
+    fake.write("etc/preload-modules.d/10.conf", "pl_b: ?Interposer pl_d\n");
+    fake.write("shared/30.conf", "pl_d:\tinterposer\r\n");
+    std::os::unix::fs::symlink(
+        fake.path("shared/30.conf"),
+        fake.path("etc/preload-modules.d/30.conf"),
+    )
+    .unwrap();
+    fs::set_permissions(
+        fake.path("shared/30.conf"),
+        fs::Permissions::from_mode(0o640),
+    )
+    .unwrap();
+    let run = fake.run(&["swap", "--update-config", "interposer", "interposer-v2"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(
+        lines[2..],
+        [
+            format!(
+                "updated {}: interposer -> interposer_v2 (line 4)",
+                fake.path("etc/preload-modules.conf").display()
+            ),
+            format!(
+                "updated {}: interposer -> interposer_v2 (line 1)",
+                fake.path("etc/preload-modules.d/30.conf").display()
+            ),
+            "the live list still names interposer, whose consumers interposer_v2 serves while \
+             interposer is loaded; after rmmod interposer their next load would load interposer \
+             again: 'preloadctl reload' applies the updated config"
+                .to_owned(),
+        ]
+    );
+    // Line 3 is refused by the grammar ('#' is no module name): left alone.
+    assert_eq!(
+        fake.read("etc/preload-modules.conf"),
+        "# interposer: the sample\n\npl_a:  interposer ?pl_b\t# kept\npl-c: ?interposer_v2\n"
+    );
+    assert_eq!(
+        fake.read("etc/preload-modules.d/10.conf"),
+        "pl_b: ?Interposer pl_d\n"
+    );
+    // The link stays a link; its target changed, mode kept.
+    assert!(
+        fs::symlink_metadata(fake.path("etc/preload-modules.d/30.conf"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(fake.read("shared/30.conf"), "pl_d:\tinterposer_v2\r\n");
+    let mode = fs::metadata(fake.path("shared/30.conf"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o640);
+    let leftovers: Vec<_> = fs::read_dir(fake.path("shared"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers, ["30.conf"]);
+
+    // A second time there is nothing left to rename; as JSON.
+    let run = fake.run(&[
+        "swap",
+        "--update-config",
+        "--json",
+        "interposer",
+        "interposer_v2",
+    ]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let json: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["old"], "interposer");
+    assert_eq!(json["new"], "interposer_v2");
+    assert_eq!(json["old_state"], "started");
+    assert_eq!(json["serves"], serde_json::json!([]));
+    assert_eq!(json["config_updated"], true);
+    assert_eq!(json["config_files"], serde_json::json!([]));
+    assert_eq!(json["live_list_names_old"], true);
+    assert_eq!(json["interrupted"], Value::Null);
+}
+
+#[test]
+fn swap_update_config_changes_no_file_if_the_config_would_break() {
+    let fake = swap_fake();
+    fake.write("etc/preload-modules.conf", "pl_a: interposer\n");
+    fake.write(
+        "etc/preload-modules.d/10.conf",
+        "interposer_v2: interposer\n",
+    );
+    let run = fake.run(&["swap", "--update-config", "interposer", "interposer_v2"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stdout
+            .starts_with("swapped interposer for interposer_v2"),
+        "{run:?}"
+    );
+    assert_eq!(
+        run.stderr_lines(),
+        [
+            format!(
+                "{}:1: interposer_v2 depends on itself",
+                fake.path("etc/preload-modules.d/10.conf").display()
+            ),
+            "preloadctl: swap interposer -> interposer_v2 done, but the config was not updated: \
+             naming interposer_v2 in place of interposer would make the config invalid \
+             (errors: 1); no file was changed"
+                .to_owned(),
+        ]
+    );
+    assert_eq!(fake.read("etc/preload-modules.conf"), "pl_a: interposer\n");
+    assert_eq!(
+        fake.read("etc/preload-modules.d/10.conf"),
+        "interposer_v2: interposer\n"
+    );
+}
+
+#[test]
 fn a_bad_swap_timeout_is_a_usage_error_that_writes_nothing() {
     let fake = swap_fake();
     for bad in ["abc", "0", "-1", "1.5", "99999999999"] {

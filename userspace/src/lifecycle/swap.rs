@@ -6,7 +6,9 @@
 //! only it sees. After the write, the state the swap left is read back and
 //! reported: OLD quiesced (exit 0), or still quiescing because a call is
 //! still inside it when `--timeout` ran out or SIGINT/SIGTERM ended the
-//! wait (exit 8, [`Exit::Quiescing`]).
+//! wait (exit 8, [`Exit::Quiescing`]). Then whether the config and the
+//! live list still name OLD: with `--update-config` the config files are
+//! made to name NEW (`rename.rs`).
 
 use crate::context::Context;
 use crate::error::{describe, Error, Exit};
@@ -14,19 +16,34 @@ use crate::modules::canonical;
 use crate::output::{self, note};
 use crate::procfs::errno::{EBUSY, EINTR, EINVAL};
 use crate::procfs::Interposer;
+use crate::rename;
+use crate::store::live_list;
 use crate::sys::SignalCatch;
 use preload_deps::interpose::version_newer;
+use serde_json::{json, Value};
 use std::io;
 use std::path::Path;
 
+/// How to swap, and what to print.
+pub struct Options {
+    /// Swap even if NEW's version is not newer.
+    pub force: bool,
+    /// At most this many milliseconds for OLD to quiesce.
+    pub timeout: Option<u32>,
+    /// Make the config files name NEW where they name OLD.
+    pub update_config: bool,
+    /// Print the result as JSON.
+    pub json: bool,
+}
+
 /// Runs the command.
-pub fn run(
-    ctx: &Context,
-    old: &str,
-    new: &str,
-    force: bool,
-    timeout: Option<u32>,
-) -> Result<Exit, Error> {
+pub fn run(ctx: &Context, old: &str, new: &str, options: &Options) -> Result<Exit, Error> {
+    let Options {
+        force,
+        timeout,
+        update_config,
+        json,
+    } = *options;
     let (old, new) = (canonical(old), canonical(new));
     let (old, new) = (old.as_str(), new.as_str());
     let proc = &ctx.proc;
@@ -52,19 +69,138 @@ pub fn run(
     };
     let interposers = proc.read_interposers()?.unwrap_or_default();
     let report = report(&interposers, old, new, interrupted, &proc.lifecycle_path())?;
-    if let Some(note) = &report.note {
-        note!("preloadctl: {note}");
+    let names = names_after(ctx, old, new, update_config);
+    if json {
+        println!("{}", to_json(&report, &names, old, new, interrupted));
+    } else {
+        if let Some(note) = &report.note {
+            note!("preloadctl: {note}");
+        }
+        for line in report.lines.iter().chain(&names.lines) {
+            println!("{line}");
+        }
     }
-    for line in &report.lines {
-        println!("{line}");
+    if let Some(e) = names.error {
+        return Err(Error::with_details(
+            e.exit,
+            format!("swap {old} -> {new} done, but the config was not updated: {e}"),
+            e.details,
+        ));
     }
     // With --quiet, a swap that left OLD quiescing still says so.
     if report.exit != Exit::Ok && output::quiet() {
-        if let Some(state) = report.lines.get(1) {
-            eprintln!("preloadctl: {state}");
-        }
+        eprintln!("preloadctl: {}", report.state_line);
     }
     Ok(report.exit)
+}
+
+/// Where OLD is still named after the swap, or was renamed.
+struct Names {
+    /// The config files naming OLD (renamed, with `--update-config`), with
+    /// their lines.
+    files: Vec<rename::Naming>,
+    /// Whether the files were made to name NEW.
+    updated: bool,
+    /// Whether the live list names OLD (`None`: it could not be read).
+    live: Option<bool>,
+    /// What to print about it.
+    lines: Vec<String>,
+    /// Why the config could not be updated.
+    error: Option<Error>,
+}
+
+/// Finds where the config and the live list name `old` after the swap,
+/// and with `update` makes the config files name `new` instead.
+fn names_after(ctx: &Context, old: &str, new: &str, update: bool) -> Names {
+    let mut names = Names {
+        files: Vec::new(),
+        updated: false,
+        live: None,
+        lines: Vec::new(),
+        error: None,
+    };
+    let found = ctx.sources(Vec::new()).and_then(|sources| {
+        if update {
+            rename::update(&sources, old, new)
+        } else {
+            rename::find(&sources, old, new)
+        }
+    });
+    match found {
+        Ok(files) => names.files = files,
+        Err(e) if update => names.error = Some(e),
+        // Only a hint is lost.
+        Err(e) => note!("preloadctl: cannot tell whether the config names {old}: {e}"),
+    }
+    names.updated = update && names.error.is_none();
+    let places = |n: &rename::Naming| {
+        n.lines
+            .iter()
+            .map(|line| format!("{}:{line}", n.file.display()))
+            .collect::<Vec<_>>()
+    };
+    if names.updated {
+        for naming in &names.files {
+            let lines: Vec<String> = naming.lines.iter().map(ToString::to_string).collect();
+            names.lines.push(format!(
+                "updated {}: {old} -> {new} (line{} {})",
+                naming.file.display(),
+                if lines.len() == 1 { "" } else { "s" },
+                lines.join(", ")
+            ));
+        }
+        if names.files.is_empty() {
+            names
+                .lines
+                .push(format!("the config does not name {old}: no file changed"));
+        }
+    } else if !names.files.is_empty() {
+        let places: Vec<String> = names.files.iter().flat_map(places).collect();
+        names.lines.push(format!(
+            "the config still names {old} ({}): name {new} there \
+             (swap --update-config does it at the swap)",
+            places.join(", ")
+        ));
+    }
+    let proc = &ctx.proc;
+    names.live = proc
+        .read_deps()
+        .and_then(|text| live_list(proc, &text))
+        .ok()
+        .map(|list| list.list().edges().iter().any(|e| e.dep.as_str() == old));
+    if names.live == Some(true) {
+        names.lines.push(format!(
+            "the live list still names {old}, whose consumers {new} serves while {old} is loaded; \
+             after rmmod {old} their next load would load {old} again: 'preloadctl reload' \
+             applies the {}",
+            if names.updated {
+                "updated config".to_owned()
+            } else {
+                format!("config once it names {new}")
+            }
+        ));
+    }
+    names
+}
+
+/// The result as one JSON object.
+fn to_json(report: &Report, names: &Names, old: &str, new: &str, signal: Option<&str>) -> Value {
+    let files: Vec<Value> = names
+        .files
+        .iter()
+        .map(|n| json!({"file": n.file.display().to_string(), "lines": n.lines}))
+        .collect();
+    json!({
+        "old": old,
+        "new": new,
+        "serves": report.serves,
+        "old_state": report.old_state,
+        "interrupted": signal,
+        "config_files": files,
+        "config_updated": names.updated,
+        "config_error": names.error.as_ref().map(ToString::to_string),
+        "live_list_names_old": names.live,
+    })
 }
 
 /// The request written to `/proc/preload/swap`: `OLD NEW [force]
@@ -115,9 +251,15 @@ fn write_failed(old: &str, new: &str, timeout: Option<u32>, err: &io::Error) -> 
 struct Report {
     /// Why the wait ended early, for standard error.
     note: Option<String>,
-    /// The lines for standard output: whom NEW serves, OLD's state, and
-    /// that the list still names OLD.
+    /// The lines for standard output: whom NEW serves, OLD's state.
     lines: Vec<String>,
+    /// The consumers NEW serves.
+    serves: Vec<String>,
+    /// OLD's state, one word: `quiesced`, `quiescing`, `unloaded`, or
+    /// another state it moved on to since.
+    old_state: String,
+    /// The line saying OLD's state.
+    state_line: String,
     /// 0 if OLD is quiesced (or gone), 8 if it is still quiescing.
     exit: Exit,
 }
@@ -198,12 +340,11 @@ fn report(
                 "swapped {old} for {new}; {new} now serves {}",
                 consumers(find(new))
             ),
-            state_line,
-            format!(
-                "the list still names {old}, whose consumers {new} serves while {old} is loaded: \
-                 name {new} in the config to keep it so"
-            ),
+            state_line.clone(),
         ],
+        serves: find(new).map(|i| i.consumers.clone()).unwrap_or_default(),
+        old_state: state.unwrap_or("unloaded").to_owned(),
+        state_line,
         exit,
     })
 }
@@ -320,9 +461,8 @@ mod tests {
         report(list, "v1", "v2", interrupted, Path::new(LIFECYCLE)).unwrap()
     }
 
-    const LIST_NOTE: &str =
-        "the list still names v1, whose consumers v2 serves while v1 is loaded: \
-                             name v2 in the config to keep it so";
+    const QUIESCED: &str =
+        "v1 is quiesced: no call is left in it, and it may be unloaded (rmmod v1)";
     const QUIESCING: &str = "v1 is still quiescing (a call is still inside it): \
                              run 'preloadctl quiesce v1' (or echo 'quiesce v1' > \
                              /proc/preload/lifecycle) to finish; rmmod v1 is refused until then";
@@ -335,10 +475,11 @@ mod tests {
                 note: None,
                 lines: vec![
                     "swapped v1 for v2; v2 now serves pl_a, pl_b".into(),
-                    "v1 is quiesced: no call is left in it, and it may be unloaded (rmmod v1)"
-                        .into(),
-                    LIST_NOTE.into(),
+                    QUIESCED.into(),
                 ],
+                serves: vec!["pl_a".into(), "pl_b".into()],
+                old_state: "quiesced".into(),
+                state_line: QUIESCED.into(),
                 exit: Exit::Ok,
             }
         );
@@ -353,8 +494,10 @@ mod tests {
                 lines: vec![
                     "swapped v1 for v2; v2 now serves pl_a, pl_b".into(),
                     QUIESCING.into(),
-                    LIST_NOTE.into(),
                 ],
+                serves: vec!["pl_a".into(), "pl_b".into()],
+                old_state: "quiescing".into(),
+                state_line: QUIESCING.into(),
                 exit: Exit::Quiescing,
             }
         );
