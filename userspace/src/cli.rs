@@ -234,6 +234,32 @@ pub enum Command {
     },
 }
 
+impl Command {
+    /// Whether the command changes the system's state (the live list,
+    /// modules, interposers, files under /etc, the state under
+    /// /var/lib/preloadctl), so that it is recorded in the audit log
+    /// (`audit.rs`); a dry run changes nothing. Every command is named: a
+    /// new one must say.
+    pub fn changes_state(&self) -> bool {
+        match self {
+            Command::Apply { dry_run, .. } | Command::Migrate { dry_run, .. } => !dry_run,
+            Command::Rollback
+            | Command::Commit
+            | Command::Abort
+            | Command::Restart { .. }
+            | Command::Swap { .. }
+            | Command::Start { .. }
+            | Command::Quiesce { .. }
+            | Command::Stop { .. } => true,
+            Command::Check { .. }
+            | Command::Prepare { .. }
+            | Command::Status { .. }
+            | Command::Abi(_)
+            | Command::Explain { .. } => false,
+        }
+    }
+}
+
 /// The `abi` subcommands.
 #[derive(Subcommand, Debug)]
 pub enum AbiCommand {

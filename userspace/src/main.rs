@@ -3,10 +3,11 @@
 //!
 //! Imports go one way, down: this file and `cli.rs` (the options) on top;
 //! under them one folder per job, `list/`, `rollout/`, `lifecycle/` and
-//! `abi/`; at the bottom the files the jobs share: `config.rs`,
-//! `context.rs`, `error.rs`, `modules.rs`, `output.rs` (`--quiet`),
-//! `procfs.rs`, `rename.rs` (a dependency renamed in the config files),
-//! `store.rs`, `tools.rs` and `sys.rs`. Between the folders: `list/` uses `rollout/`
+//! `abi/`; at the bottom the files the jobs share: `audit.rs` (the audit
+//! log of the commands that change state), `config.rs`, `context.rs`,
+//! `error.rs`, `modules.rs`, `output.rs` (`--quiet`), `procfs.rs`,
+//! `rename.rs` (a dependency renamed in the config files), `store.rs`,
+//! `tools.rs` and `sys.rs`. Between the folders: `list/` uses `rollout/`
 //! (rollback undoes a commit) and `abi/` (status shows the last report),
 //! `rollout/` uses `abi/` (prepare checks the staged modules); nothing
 //! goes back up.
@@ -15,6 +16,7 @@
 //! `unsafe_code` lint and `mod sys` alone allows it.
 
 mod abi;
+mod audit;
 mod cli;
 mod config;
 mod context;
@@ -49,7 +51,13 @@ fn main() -> ExitCode {
             return Exit::System.into();
         }
     }
-    match run(cli) {
+    let audit = cli.command.changes_state().then(audit::command_words);
+    let root = cli.root.clone();
+    let result = run(cli);
+    if let Some(words) = audit {
+        audit::record(&root, &words, &result);
+    }
+    match result {
         Ok(exit) => exit.into(),
         Err(e) => {
             for line in &e.details {

@@ -1201,6 +1201,147 @@ fn quiet_prints_nothing_on_success_but_errors() {
     );
 }
 
+/// A syslog socket at the fake root's `dev/log`: the audit lines sent to it.
+struct Syslog {
+    socket: std::os::unix::net::UnixDatagram,
+}
+
+impl Syslog {
+    fn bind(fake: &Fake) -> Syslog {
+        fs::create_dir_all(fake.path("dev")).unwrap();
+        let socket = std::os::unix::net::UnixDatagram::bind(fake.path("dev/log")).unwrap();
+        socket.set_nonblocking(true).unwrap();
+        Syslog { socket }
+    }
+
+    /// The datagrams received since the last call.
+    fn lines(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        let mut buf = [0; 4096];
+        while let Ok(n) = self.socket.recv(&mut buf) {
+            lines.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+        }
+        lines
+    }
+}
+
+/// This process's real user id, as preloadctl reads its own.
+fn my_uid() -> String {
+    let status = fs::read_to_string("/proc/self/status").unwrap();
+    let uids = status.lines().find_map(|l| l.strip_prefix("Uid:")).unwrap();
+    uids.split_whitespace().next().unwrap().to_owned()
+}
+
+#[test]
+fn state_changing_commands_log_one_audit_line_each() {
+    let fake = lifecycle_fake();
+    fake.write("etc/preload-modules.conf", "pl_a: pl_b\n");
+    let syslog = Syslog::bind(&fake);
+    let uid = my_uid();
+    let audit = |args: &[&str]| {
+        let run = fake.run(args);
+        let lines = syslog.lines();
+        let pid = lines
+            .first()
+            .and_then(|l| l.split_once('[')?.1.split_once(']'))
+            .map(|(pid, _)| pid.to_owned())
+            .unwrap_or_default();
+        (run, lines, pid)
+    };
+
+    // authpriv.notice (10 * 8 + 5) for a success.
+    let (run, lines, pid) = audit(&["apply"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(pid.parse::<u32>().is_ok(), "{lines:?}");
+    assert_eq!(
+        lines,
+        [format!("<85>preloadctl[{pid}]: user={uid} apply: ok")]
+    );
+    // The global options are left out; `reload` is logged as typed.
+    let (_, lines, pid) = audit(&["-q", "reload", "--root", &fake.root().display().to_string()]);
+    assert_eq!(
+        lines,
+        [format!("<85>preloadctl[{pid}]: user={uid} reload: ok")]
+    );
+    // authpriv.warning (10 * 8 + 4) for a failure, with its message.
+    let (run, lines, pid) = audit(&["stop", "busy"]);
+    assert_eq!(run.code, 9, "{run:?}");
+    assert_eq!(
+        lines,
+        [format!(
+            "<84>preloadctl[{pid}]: user={uid} stop busy: failed (exit 9): stop busy refused: \
+             busy serves 2 consumer(s): pl_a, pl_user (swap them to another interposer or \
+             unload them first)"
+        )]
+    );
+    let (run, lines, pid) = audit(&["quiesce", "running"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(
+        lines,
+        [format!(
+            "<85>preloadctl[{pid}]: user={uid} quiesce running: ok"
+        )]
+    );
+    fake.write("bad.conf", "pl_a pl_b\n");
+    let (_, lines, pid) = audit(&["apply", "bad.conf"]);
+    assert_eq!(
+        lines,
+        [format!(
+            "<84>preloadctl[{pid}]: user={uid} apply bad.conf: failed (exit 1): \
+             the config is invalid (errors: 1); nothing was changed"
+        )]
+    );
+
+    // Commands that change nothing log nothing.
+    for args in [
+        &["apply", "--dry-run"][..],
+        &["check"],
+        &["status"],
+        &["explain", "pl_a"],
+        &["migrate", "--dry-run"],
+    ] {
+        let (_, lines, _) = audit(args);
+        assert_eq!(lines, Vec::<String>::new(), "{args:?}");
+    }
+
+    // A swap, its options as given.
+    fake.write(
+        "proc/preload/interposers",
+        &swap_fake().read("proc/preload/interposers"),
+    );
+    fake.write("proc/preload/swap", "");
+    let (run, lines, pid) = audit(&["swap", "--timeout=300", "interposer", "interposer-v2"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(
+        lines,
+        [format!(
+            "<85>preloadctl[{pid}]: user={uid} swap --timeout=300 interposer interposer-v2: ok"
+        )]
+    );
+
+    // A syslog daemon on a stream socket gets the line NUL-terminated.
+    drop(syslog);
+    fs::remove_file(fake.path("dev/log")).unwrap();
+    let listener = std::os::unix::net::UnixListener::bind(fake.path("dev/log")).unwrap();
+    let run = fake.run(&["apply"]);
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{run:?}");
+    let (mut stream, _) = listener.accept().unwrap();
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut stream, &mut text).unwrap();
+    assert!(
+        text.starts_with("<85>preloadctl[") && text.ends_with(&format!("user={uid} apply: ok\0")),
+        "{text:?}"
+    );
+    drop(listener);
+
+    // No syslog listening, or no socket: no line, and no complaint.
+    let run = fake.run(&["apply"]);
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{run:?}");
+    fs::remove_file(fake.path("dev/log")).unwrap();
+    let run = fake.run(&["apply"]);
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{run:?}");
+}
+
 #[test]
 fn errors_are_one_line_without_backtraces() {
     let fake = Fake::new();
