@@ -13,8 +13,10 @@
 #   make userspace   build preloadctl (target/release/preloadctl)
 #   make fmt         format the Rust as the kernel formats its own (make test checks it)
 #   make install     install preloadctl, its systemd unit, the modules-load.d
-#                    snippet, the kernel postinst hook (preloadctl abi check)
-#                    and an example /etc/preload-modules.conf (DESTDIR, PREFIX)
+#                    snippet, the kernel postinst hook (preloadctl abi check),
+#                    an example /etc/preload-modules.conf, the man pages
+#                    preloadctl(8) and preload-modules.conf(5) and the bash, zsh
+#                    and fish completions (DESTDIR, PREFIX)
 # The kernel flavor: PRELOAD_KERNEL=test (default: the project's own test
 # kernel), PRELOAD_KERNEL=debug (the test kernel with KASAN, KFENCE,
 # kmemleak, UBSAN and the hang detectors, built by LLVM 19) or
@@ -28,7 +30,14 @@ SBINDIR ?= $(PREFIX)/sbin
 SYSCONFDIR ?= /etc
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 MODULESLOADDIR ?= $(PREFIX)/lib/modules-load.d
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 PACKAGING := userspace/packaging
+# Where `preloadctl generate` writes the man pages and completions, laid out
+# as share/ is, before they are installed.
+GENERATED := target/release/share
 
 .PHONY: all demo test test-debug test-fleet bench kernel modules ext print-kdir qemu userspace fmt install clean
 all: modules userspace
@@ -83,6 +92,13 @@ install: userspace
 	chmod 0755 $(DESTDIR)$(SYSCONFDIR)/kernel/postinst.d/zz-preload-abi
 	[ -e $(DESTDIR)$(SYSCONFDIR)/preload-modules.conf ] || \
 	    install -m 0644 $(PACKAGING)/preload-modules.conf $(DESTDIR)$(SYSCONFDIR)/preload-modules.conf
+	rm -rf $(GENERATED)
+	target/release/preloadctl --quiet generate $(GENERATED)
+	install -D -m 0644 $(GENERATED)/man/man8/preloadctl.8 $(DESTDIR)$(MANDIR)/man8/preloadctl.8
+	install -D -m 0644 $(GENERATED)/man/man5/preload-modules.conf.5 $(DESTDIR)$(MANDIR)/man5/preload-modules.conf.5
+	install -D -m 0644 $(GENERATED)/bash-completion/completions/preloadctl $(DESTDIR)$(BASHCOMPDIR)/preloadctl
+	install -D -m 0644 $(GENERATED)/zsh/site-functions/_preloadctl $(DESTDIR)$(ZSHCOMPDIR)/_preloadctl
+	install -D -m 0644 $(GENERATED)/fish/vendor_completions.d/preloadctl.fish $(DESTDIR)$(FISHCOMPDIR)/preloadctl.fish
 
 clean:
 	rm -rf build target

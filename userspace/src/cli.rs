@@ -232,6 +232,18 @@ pub enum Command {
         /// Explain against these files instead of the live list.
         files: Vec<PathBuf>,
     },
+    /// Write the man pages and the bash, zsh and fish completions under
+    /// DIR, laid out as /usr/share is: man/man8/preloadctl.8,
+    /// man/man5/preload-modules.conf.5,
+    /// bash-completion/completions/preloadctl,
+    /// zsh/site-functions/_preloadctl,
+    /// fish/vendor_completions.d/preloadctl.fish (for make install and
+    /// packages; not shown by --help).
+    #[command(hide = true)]
+    Generate {
+        /// Where to write them, such as /usr/share.
+        dir: PathBuf,
+    },
 }
 
 impl Command {
@@ -255,7 +267,8 @@ impl Command {
             | Command::Prepare { .. }
             | Command::Status { .. }
             | Command::Abi(_)
-            | Command::Explain { .. } => false,
+            | Command::Explain { .. }
+            | Command::Generate { .. } => false,
         }
     }
 }

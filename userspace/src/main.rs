@@ -1,7 +1,8 @@
 //! preloadctl: checks and applies the preload dependency list kept under
 //! `/etc`, like `modprobe.d` and `modprobe -c` do for modprobe.
 //!
-//! Imports go one way, down: this file and `cli.rs` (the options) on top;
+//! Imports go one way, down: this file, `cli.rs` (the options) and
+//! `generate.rs` (man pages and completions from them) on top;
 //! under them one folder per job, `list/`, `rollout/`, `lifecycle/` and
 //! `abi/`; at the bottom the files the jobs share: `audit.rs` (the audit
 //! log of the commands that change state), `config.rs`, `context.rs`,
@@ -21,6 +22,7 @@ mod cli;
 mod config;
 mod context;
 mod error;
+mod generate;
 mod lifecycle;
 mod list;
 mod modules;
@@ -124,6 +126,7 @@ fn run(cli: Cli) -> Result<Exit, Error> {
             module,
             files,
         } => list::explain::run(&ctx, &module, files, json),
+        Command::Generate { dir } => generate::run(&dir),
         Command::Abi(AbiCommand::Snapshot {
             kernel,
             stable_list,

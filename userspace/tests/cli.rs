@@ -1343,6 +1343,58 @@ fn state_changing_commands_log_one_audit_line_each() {
 }
 
 #[test]
+fn generate_writes_the_man_pages_and_completions() {
+    let fake = Fake::new();
+    let run = fake.run(&["-q", "generate", "share"]);
+    assert_eq!(
+        (run.code, run.stdout.as_str(), run.stderr.as_str()),
+        (0, "", "")
+    );
+    let run = fake.run(&["generate", "share"]);
+    let files = [
+        "share/man/man8/preloadctl.8",
+        "share/man/man5/preload-modules.conf.5",
+        "share/bash-completion/completions/preloadctl",
+        "share/zsh/site-functions/_preloadctl",
+        "share/fish/vendor_completions.d/preloadctl.fish",
+    ];
+    let printed: Vec<String> = files.iter().map(|f| format!("{f}\n")).collect();
+    assert_eq!((run.code, run.stdout), (0, printed.concat()));
+    for file in files {
+        assert!(fake.read(file).contains("preloadctl"), "{file}");
+    }
+    // Hidden things stay out of the completions and preloadctl(8).
+    for file in [files[0], files[2], files[3], files[4]] {
+        assert!(!fake.read(file).contains("generate"), "{file}");
+    }
+    for file in &files[2..] {
+        assert!(!fake.read(file).contains("root"), "{file}");
+    }
+    assert!(fake
+        .read(files[2])
+        .contains("restart swap start quiesce stop"));
+    assert!(fake.read(files[3]).starts_with("#compdef preloadctl"));
+    // Hidden commands stay out of --help too.
+    assert!(!fake.run(&["--help"]).stdout.contains("generate"));
+    let bash = Command::new("bash")
+        .arg("-n")
+        .arg(fake.path(files[2]))
+        .status();
+    assert!(bash.is_ok_and(|s| s.success()));
+    // groff, where installed, has nothing to warn about.
+    for page in &files[..2] {
+        let Ok(out) = Command::new("groff")
+            .args(["-man", "-ww", "-z"])
+            .arg(fake.path(page))
+            .output()
+        else {
+            continue;
+        };
+        assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{page}");
+    }
+}
+
+#[test]
 fn errors_are_one_line_without_backtraces() {
     let fake = Fake::new();
     fs::remove_file(fake.path("proc/modules")).unwrap();

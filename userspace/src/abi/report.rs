@@ -84,7 +84,7 @@ pub fn now_utc() -> String {
 }
 
 /// Formats seconds since the epoch as RFC 3339, UTC.
-fn format_utc(secs: u64) -> String {
+pub fn format_utc(secs: u64) -> String {
     let days = (secs / 86_400) as i64;
     let rem = secs % 86_400;
     // Howard Hinnant's days-to-civil.
