@@ -13,7 +13,8 @@
 #   make userspace   build preloadctl (target/release/preloadctl)
 #   make fmt         format the Rust as the kernel formats its own (make test checks it)
 #   make install     install preloadctl, its systemd unit, the modules-load.d
-#                    snippet, the kernel postinst hook (preloadctl abi check)
+#                    snippet, the kernel postinst hook (preloadctl abi check),
+#                    the initramfs-tools hook and init-top script (early boot)
 #                    and an example /etc/preload-modules.conf (DESTDIR, PREFIX)
 # The kernel flavor: PRELOAD_KERNEL=test (default: the project's own test
 # kernel), PRELOAD_KERNEL=debug (the test kernel with KASAN, KFENCE,
@@ -81,6 +82,9 @@ install: userspace
 	sed 's|@SBINDIR@|$(SBINDIR)|; s|@SYSCONFDIR@|$(SYSCONFDIR)|' $(PACKAGING)/kernel-postinst-preload-abi \
 	    >$(DESTDIR)$(SYSCONFDIR)/kernel/postinst.d/zz-preload-abi
 	chmod 0755 $(DESTDIR)$(SYSCONFDIR)/kernel/postinst.d/zz-preload-abi
+	install -D -m 0755 $(PACKAGING)/initramfs-hook $(DESTDIR)$(SYSCONFDIR)/initramfs-tools/hooks/preload-modules
+	install -D -m 0755 $(PACKAGING)/initramfs-init-top \
+	    $(DESTDIR)$(SYSCONFDIR)/initramfs-tools/scripts/init-top/preload-modules
 	[ -e $(DESTDIR)$(SYSCONFDIR)/preload-modules.conf ] || \
 	    install -m 0644 $(PACKAGING)/preload-modules.conf $(DESTDIR)$(SYSCONFDIR)/preload-modules.conf
 
