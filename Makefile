@@ -4,6 +4,7 @@
 #   make test        host unit tests + fleet test + QEMU boot tests; ends "N passed, N failed"
 #   make test-debug  the guest suite on the debug kernel only (KASAN, kmemleak, ...)
 #   make test-fleet  the Ansible rollout (contrib/ansible) against 8 local fake nodes
+#   make test-deb    the Debian packages: build, lintian, install to purge in a trixie root
 #   make bench       load cost of preload, interposed vs direct calls, list writes
 #   make kernel      build (or reuse) the flavor's kernel tree
 #   make modules     build the modules for the flavor (or KDIR) into build/
@@ -16,6 +17,8 @@
 #                    snippet, the kernel postinst hook (preloadctl abi check),
 #                    the initramfs-tools hook and init-top script (early boot)
 #                    and an example /etc/preload-modules.conf (DESTDIR, PREFIX)
+#   make deb         Debian packages in build/deb/: preloadctl and preload.ko
+#                    for Debian's 7.3 kernel (PRELOAD_SIGN_KEY signs it)
 # The kernel flavor: PRELOAD_KERNEL=test (default: the project's own test
 # kernel), PRELOAD_KERNEL=debug (the test kernel with KASAN, KFENCE,
 # kmemleak, UBSAN and the hang detectors, built by LLVM 19) or
@@ -31,7 +34,7 @@ UNITDIR ?= $(PREFIX)/lib/systemd/system
 MODULESLOADDIR ?= $(PREFIX)/lib/modules-load.d
 PACKAGING := userspace/packaging
 
-.PHONY: all demo test test-debug test-fleet bench kernel modules ext print-kdir qemu userspace fmt install clean
+.PHONY: all demo test test-debug test-fleet test-deb deb bench kernel modules ext print-kdir qemu userspace fmt install clean
 all: modules userspace
 
 demo:
@@ -45,6 +48,9 @@ test-debug:
 
 test-fleet:
 	tests/fleet/run
+
+test-deb:
+	tests/deb/run
 
 bench:
 	tests/bench/run
@@ -70,6 +76,9 @@ fmt:
 
 userspace:
 	cargo build --release --locked --manifest-path userspace/Cargo.toml
+
+deb:
+	scripts/build-deb
 
 # The example config never replaces one that is there.
 install: userspace
