@@ -199,19 +199,25 @@ fn apply_writes_verifies_and_rollback_restores() {
     fake.write("new.conf", "pl-a: pl_b\n\n# merged\npl_a: ?pl_c pl_b\n");
     let run = fake.run(&["apply", "new.conf"]);
     assert_eq!(run.code, 0, "{run:?}");
-    assert_eq!(fake.read("proc/preload/deps"), "pl_a: pl_b ?pl_c\n");
     assert_eq!(
-        fake.read("var/lib/preloadctl/last-good.conf"),
+        run.stdout,
+        "applied (entries: 2, files: 1); history entry 2\n"
+    );
+    assert_eq!(fake.read("proc/preload/deps"), "pl_a: pl_b ?pl_c\n");
+    // The list it replaced, which preloadctl did not write, is entry 1.
+    assert_eq!(
+        fake.read("var/lib/preloadctl/history/1.conf"),
         "pl_c: pl_d\n"
+    );
+    assert_eq!(
+        fake.read("var/lib/preloadctl/history/2.conf"),
+        "pl_a: pl_b ?pl_c\n"
     );
 
-    // Applying the same list again keeps the last-known-good list.
+    // Applying the same list again records nothing.
     let again = fake.run(&["apply", "new.conf"]);
     assert_eq!(again.stdout, "unchanged (entries: 2)\n");
-    assert_eq!(
-        fake.read("var/lib/preloadctl/last-good.conf"),
-        "pl_c: pl_d\n"
-    );
+    assert!(!fake.path("var/lib/preloadctl/history/3.json").exists());
 
     let rollback = fake.run(&["rollback"]);
     assert_eq!(rollback.code, 0, "{rollback:?}");
@@ -780,7 +786,7 @@ fn reload_loads_preload_with_the_merged_list_from_run_preloadctl() {
     assert_eq!(
         run.stdout,
         format!(
-            "reloaded preload (entries: 2, config: {})\n",
+            "reloaded preload (entries: 2, config: {}); history entry 2\n",
             merged.display()
         )
     );
@@ -790,8 +796,12 @@ fn reload_loads_preload_with_the_merged_list_from_run_preloadctl() {
     );
     assert_eq!(fake.read("run/preloadctl/previous.conf"), "pl_c: pl_d\n");
     assert_eq!(
-        fake.read("var/lib/preloadctl/last-good.conf"),
+        fake.read("var/lib/preloadctl/history/1.conf"),
         "pl_c: pl_d\n"
+    );
+    assert_eq!(
+        fake.read("var/lib/preloadctl/history/2.conf"),
+        "pl_a: pl_b\npl_c: pl_b\n"
     );
     assert_eq!(
         fake.read("tools.log"),

@@ -200,9 +200,14 @@ fn prepare_stages_only_changed_modules_and_commit_installs_them() {
         root.read("etc/preload-modules.d/50-fleet.conf"),
         "pl_a: pl_d\npl_d: pl_b\n"
     );
+    // The history has the list it replaced and the one it wrote.
     assert_eq!(
-        root.read("var/lib/preloadctl/last-good.conf"),
+        root.read("var/lib/preloadctl/history/1.conf"),
         "pl_a: pl_b\n"
+    );
+    assert_eq!(
+        root.read("var/lib/preloadctl/history/2.conf"),
+        "pl_a: pl_b pl_d\npl_d: pl_b\n"
     );
     assert_eq!(
         root.read("tools.log"),
