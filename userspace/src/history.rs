@@ -378,6 +378,19 @@ fn legacy_entry(path: &Path) -> Result<Entry, Error> {
     })
 }
 
+/// The names of `sources` as an entry records them: absolute paths.
+pub fn source_names(sources: &[PathBuf]) -> Vec<String> {
+    sources
+        .iter()
+        .map(|p| {
+            std::path::absolute(p)
+                .unwrap_or_else(|_| p.clone())
+                .display()
+                .to_string()
+        })
+        .collect()
+}
+
 /// The list `/etc/preload-modules.conf` alone gives (empty if there is no
 /// such file), which preload reads at load; `None` if it does not check.
 fn main_list(ctx: &Context) -> Option<String> {

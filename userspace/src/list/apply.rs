@@ -6,7 +6,7 @@ use crate::config;
 use crate::context::Context;
 use crate::diff;
 use crate::error::{Error, Exit};
-use crate::history::Recorder;
+use crate::history::{source_names, Recorder};
 use crate::store::{live_list, replace_verified};
 use std::path::PathBuf;
 
@@ -29,7 +29,7 @@ pub fn apply(ctx: &Context, files: Vec<PathBuf>, dry_run: bool) -> Result<Exit, 
     }
     let recorder = Recorder::begin(ctx, &live_text)?;
     replace_verified(&ctx.proc, &new_text, &live_text)?;
-    let names = sources.iter().map(|p| p.display().to_string()).collect();
+    let names = source_names(&sources);
     let recorded = recorder.finish("apply", String::new(), names, &new_text, false)?;
     println!(
         "applied (entries: {}, files: {}); {recorded}",

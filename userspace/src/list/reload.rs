@@ -6,7 +6,7 @@ use crate::config;
 use crate::context::{Context, RELOAD_FILE};
 use crate::diff;
 use crate::error::{Error, Exit};
-use crate::history::Recorder;
+use crate::history::{source_names, Recorder};
 use crate::modules::Installed;
 use crate::store::{verify, write_atomically};
 use crate::tools;
@@ -94,7 +94,7 @@ pub fn run(ctx: &Context, files: Vec<PathBuf>, dry_run: bool) -> Result<Exit, Er
     verify(&ctx.proc, &new_text)?;
     let recorded = match recorder {
         Some(recorder) => {
-            let names = sources.iter().map(|p| p.display().to_string()).collect();
+            let names = source_names(&sources);
             let recorded = recorder.finish("reload", String::new(), names, &new_text, false)?;
             format!("; {recorded}")
         }

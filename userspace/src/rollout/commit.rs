@@ -10,7 +10,7 @@ use super::stage::{hash, hash_if_exists, remove_dir};
 use crate::context::Context;
 use crate::diff;
 use crate::error::{Error, Exit};
-use crate::history::{Recorder, ROLLBACK};
+use crate::history::{source_names, Recorder, ROLLBACK};
 use crate::store::replace_verified;
 use crate::tools;
 use std::fs;
@@ -82,8 +82,7 @@ pub fn run(ctx: &Context, dry_run: bool) -> Result<Exit, Error> {
         ));
     }
     remove_dir(&staged)?;
-    let sources = ctx.sources(Vec::new())?;
-    let sources = sources.iter().map(|p| p.display().to_string()).collect();
+    let sources = source_names(&ctx.sources(Vec::new())?);
     let detail = format!("bundle {}", plan.name);
     let recorded = recorder.finish("commit", detail, sources, &plan.list, true)?;
     let modules = plan.modules().count();
