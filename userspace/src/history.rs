@@ -148,8 +148,12 @@ impl History {
             Ok(listing) => {
                 for item in listing {
                     let path = item.map_err(|e| Error::io("cannot list", &dir, &e))?.path();
-                    if let Some(entry) = read_entry(&path)? {
-                        entries.push(entry);
+                    // A broken entry must not stop the command that would
+                    // record the next (preloadctl.service's apply at boot).
+                    match read_entry(&path) {
+                        Ok(Some(entry)) => entries.push(entry),
+                        Ok(None) => {}
+                        Err(e) => eprintln!("preloadctl: warning: {e}; the entry is left out"),
                     }
                 }
             }
@@ -511,5 +515,111 @@ impl Recorder {
             added: true,
             replaced_boot_list,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn context(dir: &Path) -> Context {
+        Context::new(dir.to_owned())
+    }
+
+    fn entry(command: &str) -> Entry {
+        Entry {
+            number: 0,
+            time: 1_764_426_900,
+            command: command.into(),
+            detail: String::new(),
+            sources: vec!["/etc/preload-modules.conf".into()],
+            entries: 1,
+            boot: Some("b1".into()),
+            replaced: None,
+            replaced_boot_list: false,
+        }
+    }
+
+    #[test]
+    fn entries_round_trip_and_broken_ones_are_left_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = context(dir.path());
+        let mut history = History::open(&ctx).unwrap();
+        assert_eq!(history.add(entry("apply"), "a: b\n").unwrap(), 1);
+        assert_eq!(history.add(entry("apply"), "a: c\n").unwrap(), 2);
+        let again = History::open(&ctx).unwrap();
+        assert_eq!(again.entries(), history.entries());
+        assert_eq!(again.newest().unwrap().when(), "2025-11-29T14:35:00Z");
+        assert_eq!(again.list(again.get(1).unwrap()).unwrap(), "a: b\n");
+
+        // A list without its N.json (a write cut short) does not count, nor
+        // does an N.json that is not an entry; the next number follows the
+        // newest entry.
+        let hist = ctx.history_dir();
+        fs::write(hist.join("3.conf"), "a: d\n").unwrap();
+        fs::write(hist.join("4.json"), "{").unwrap();
+        fs::write(hist.join("4.conf"), "a: e\n").unwrap();
+        fs::write(hist.join("notes.json"), "{}").unwrap();
+        let mut broken = History::open(&ctx).unwrap();
+        assert_eq!(broken.entries().len(), 2);
+        assert_eq!(broken.add(entry("apply"), "a: f\n").unwrap(), 3);
+        assert_eq!(fs::read_to_string(hist.join("3.conf")).unwrap(), "a: f\n");
+    }
+
+    #[test]
+    fn the_boot_list_is_judged_by_the_boot_then_by_the_main_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = context(dir.path());
+        fs::create_dir_all(dir.path().join("etc")).unwrap();
+        fs::write(ctx.config_file(), "a: b\n").unwrap();
+        let history = History::open(&ctx).unwrap();
+        // No boot to compare: the main file's list is the boot list.
+        assert_eq!(history.judge(&ctx, "a: b\n").unwrap(), Replaced::BootList);
+        assert_eq!(history.judge(&ctx, "a: c\n").unwrap(), Replaced::Found);
+
+        let random = dir.path().join("proc/sys/kernel/random");
+        fs::create_dir_all(&random).unwrap();
+        fs::write(random.join("boot_id"), "b1\n").unwrap();
+        let recorder = Recorder::begin(&ctx, "a: c\n").unwrap();
+        let recorded = recorder
+            .finish("apply", String::new(), Vec::new(), "a: d\n", false)
+            .unwrap();
+        assert_eq!((recorded.number, recorded.added), (2, true));
+        let history = History::open(&ctx).unwrap();
+        assert_eq!(history.judge(&ctx, "a: d\n").unwrap(), Replaced::Entry(2));
+        // Changed in this boot, not by preloadctl: found, whatever it is.
+        assert_eq!(history.judge(&ctx, "a: b\n").unwrap(), Replaced::Found);
+        // In the next boot, before preloadctl changed it: the boot list.
+        fs::write(random.join("boot_id"), "b2\n").unwrap();
+        assert_eq!(history.judge(&ctx, "x: y\n").unwrap(), Replaced::BootList);
+    }
+
+    #[test]
+    fn rollback_goes_back_from_the_last_change_but_not_from_a_rollback() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = context(dir.path());
+        let mut history = History::open(&ctx).unwrap();
+        for (command, list) in [
+            ("apply", "a: b\n"),
+            ("apply", "a: c\n"),
+            ("apply", "a: c\n"),
+        ] {
+            history.add(entry(command), list).unwrap();
+        }
+        let target = |h: &History, live: &str, replaced| {
+            h.rollback_target(live, replaced).unwrap().map(|e| e.number)
+        };
+        // Entries with the same list are one state: back to entry 1.
+        assert_eq!(target(&history, "a: c\n", Replaced::Entry(3)), Some(1));
+        assert_eq!(target(&history, "boot\n", Replaced::BootList), Some(1));
+        // A found live list is undone to the newest entry.
+        assert_eq!(target(&history, "x: y\n", Replaced::Found), Some(3));
+        history.add(entry(ROLLBACK), "a: b\n").unwrap();
+        assert_eq!(target(&history, "a: b\n", Replaced::Entry(4)), Some(4));
+        let empty = tempfile::tempdir().unwrap();
+        let mut first = History::open(&context(empty.path())).unwrap();
+        assert_eq!(target(&first, "a: b\n", Replaced::BootList), None);
+        first.add(entry("apply"), "a: b\n").unwrap();
+        assert_eq!(target(&first, "a: b\n", Replaced::Entry(1)), None);
     }
 }
