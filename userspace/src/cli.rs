@@ -59,8 +59,8 @@ pub enum Command {
         /// Files to apply [default: the config].
         files: Vec<PathBuf>,
     },
-    /// Undo the last `commit`, or restore the list from before the last
-    /// change, or with --to N the list of history entry N.
+    /// Undo the last `commit` or list change, or restore an earlier list
+    /// of the history (--to N).
     ///
     /// A commit is undone from its record under
     /// /var/lib/preloadctl/commit/: its modules, list files and list. With
@@ -81,10 +81,10 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
-    /// List the history of the live list, newest first: each entry's
-    /// number, time (UTC), command, entries, and which is live (*).
+    /// List the history of the live list, newest first, and which entry is live.
     ///
-    /// Every `apply`, `commit`, `reload` and `rollback` records the list it
+    /// Each entry's number, time (UTC), command, entries and what it came
+    /// from; the live one is marked *. Every `apply`, `commit`, `reload` and `rollback` records the list it
     /// wrote (and the list it replaced, if preloadctl did not write it and
     /// preload did not read it at boot); the last 20 entries are kept in
     /// /var/lib/preloadctl/history/.
