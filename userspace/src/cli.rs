@@ -48,9 +48,9 @@ pub enum Command {
     },
     /// Write the merged config to /proc/preload/deps in one update and verify it.
     ///
-    /// The live list is saved first as the last-known-good list (see
-    /// `rollback`); if the kernel refuses the new list, the live list stays
-    /// as it was.
+    /// The list it replaced and the one it wrote are recorded in the history
+    /// (see `history` and `rollback`); if the kernel refuses the new list,
+    /// the live list stays as it was.
     #[command(after_help = EXIT_CODES_HELP)]
     Apply {
         /// Print the difference against the live list and change nothing.
@@ -59,14 +59,41 @@ pub enum Command {
         /// Files to apply [default: the config].
         files: Vec<PathBuf>,
     },
-    /// Undo the last `commit`, or restore the list saved by the last `apply`.
+    /// Undo the last `commit` or list change, or restore an earlier list
+    /// of the history (--to N).
     ///
     /// A commit is undone from its record under
     /// /var/lib/preloadctl/commit/: its modules, list files and list. With
-    /// no commit to undo, the list saved by the last `apply` or `reload`
-    /// that changed it is written back.
+    /// no commit to undo, the newest list in the history
+    /// (/var/lib/preloadctl/history/) from before the last `apply`,
+    /// `commit` or `reload` is written back with read-back; after a
+    /// rollback, a second one changes nothing (--to goes further back). The
+    /// list preload read at boot is not in the history: after a reboot,
+    /// rollback goes back from the list that was live before it.
     #[command(after_help = EXIT_CODES_HELP)]
-    Rollback,
+    Rollback {
+        /// Restore the list of history entry N (`preloadctl history`)
+        /// instead; a commit is not undone.
+        #[arg(long, value_name = "N")]
+        to: Option<u64>,
+        /// Print what would be restored, and the difference against the
+        /// live list, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// List the history of the live list, newest first, and which entry is live.
+    ///
+    /// Each entry's number, time (UTC), command, entries and what it came
+    /// from; the live one is marked *. Every `apply`, `commit`, `reload` and `rollback` records the list it
+    /// wrote (and the list it replaced, if preloadctl did not write it and
+    /// preload did not read it at boot); the last 20 entries are kept in
+    /// /var/lib/preloadctl/history/.
+    #[command(after_help = EXIT_CODES_HELP)]
+    History {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Check a bundle (list files, modules, manifest.json) against this
     /// machine and stage what changes, or veto it (exit code 7).
     ///
@@ -95,10 +122,19 @@ pub enum Command {
     /// Keeps what it replaced under /var/lib/preloadctl/commit/ for
     /// `rollback`; a commit that fails rolls itself back.
     #[command(after_help = EXIT_CODES_HELP)]
-    Commit,
+    Commit {
+        /// Check that nothing changed since `prepare`, print the files,
+        /// tools and list changes the commit would make, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Drop the staged change.
     #[command(after_help = EXIT_CODES_HELP)]
-    Abort,
+    Abort {
+        /// Print which change would be dropped and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Unload preload.ko and load it again with config= the merged config.
     ///
     /// The merged list is written to /run/preloadctl/preload-modules.conf
@@ -106,6 +142,10 @@ pub enum Command {
     /// or the config does not check; preload stays loaded either way.
     #[command(after_help = EXIT_CODES_HELP)]
     Reload {
+        /// Check everything the reload checks, print the difference against
+        /// the live list, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
         /// Files to load [default: the config].
         files: Vec<PathBuf>,
     },
@@ -127,6 +167,11 @@ pub enum Command {
         /// to quiesce.
         #[arg(long, value_name = "MS", value_parser = milliseconds)]
         timeout: Option<u32>,
+        /// Check what preloadctl checks, print the request and whom NEW
+        /// would serve, and change nothing (the kernel checks again at the
+        /// real swap).
+        #[arg(long)]
+        dry_run: bool,
         /// The interposer whose consumers move.
         old: String,
         /// The interposer that serves them from now on.
@@ -138,6 +183,10 @@ pub enum Command {
     /// the kernel refuses, says why.
     #[command(after_help = EXIT_CODES_HELP)]
     Start {
+        /// Say whether the state /proc/preload/interposers shows allows it,
+        /// and change nothing.
+        #[arg(long)]
+        dry_run: bool,
         /// The interposer.
         module: String,
     },
@@ -149,6 +198,10 @@ pub enum Command {
     /// again.
     #[command(after_help = EXIT_CODES_HELP)]
     Quiesce {
+        /// Say whether the state /proc/preload/interposers shows allows it,
+        /// and change nothing.
+        #[arg(long)]
+        dry_run: bool,
         /// The interposer.
         module: String,
     },
@@ -158,6 +211,10 @@ pub enum Command {
     /// interposer preload manages.
     #[command(after_help = EXIT_CODES_HELP)]
     Stop {
+        /// Print whether it would be quiesced first and unloaded, or why
+        /// not, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
         /// The interposer.
         module: String,
     },

@@ -5,6 +5,7 @@
 //! under them one folder per job, `list/`, `rollout/`, `lifecycle/` and
 //! `abi/`; at the bottom the files the jobs share: `config.rs`,
 //! `context.rs`, `error.rs`, `modules.rs`, `procfs.rs`, `store.rs`,
+//! `history.rs` (the history of the live list), `diff.rs`, `clock.rs`,
 //! `tools.rs` and `sys.rs`. Between the folders: `list/` uses `rollout/`
 //! (rollback undoes a commit) and `abi/` (status shows the last report),
 //! `rollout/` uses `abi/` (prepare checks the staged modules); nothing
@@ -15,9 +16,12 @@
 
 mod abi;
 mod cli;
+mod clock;
 mod config;
 mod context;
+mod diff;
 mod error;
+mod history;
 mod lifecycle;
 mod list;
 mod modules;
@@ -53,7 +57,8 @@ fn run(cli: Cli) -> Result<Exit, Error> {
     match cli.command {
         Command::Check { strict, files } => list::check::run(&ctx, files, strict),
         Command::Apply { dry_run, files } => list::apply::apply(&ctx, files, dry_run),
-        Command::Rollback => list::apply::rollback(&ctx),
+        Command::Rollback { to, dry_run } => list::rollback::run(&ctx, to, dry_run),
+        Command::History { json } => list::history::run(&ctx, json),
         Command::Prepare {
             json,
             reload_consumers,
@@ -66,22 +71,25 @@ fn run(cli: Cli) -> Result<Exit, Error> {
                 reload_consumers,
             },
         ),
-        Command::Commit => rollout::commit::run(&ctx),
-        Command::Abort => rollout::stage::abort(&ctx),
-        Command::Reload { files } => list::reload::run(&ctx, files),
+        Command::Commit { dry_run } => rollout::commit::run(&ctx, dry_run),
+        Command::Abort { dry_run } => rollout::stage::abort(&ctx, dry_run),
+        Command::Reload { dry_run, files } => list::reload::run(&ctx, files, dry_run),
         Command::Status { json } => list::status::run(&ctx, json),
         Command::Migrate { dry_run } => list::migrate::run(&ctx, dry_run),
         Command::Swap {
             force,
             timeout,
+            dry_run,
             old,
             new,
-        } => lifecycle::swap::run(&ctx, &old, &new, force, timeout),
-        Command::Start { module } => lifecycle::transition::request(&ctx, Request::Start, &module),
-        Command::Quiesce { module } => {
-            lifecycle::transition::request(&ctx, Request::Quiesce, &module)
+        } => lifecycle::swap::run(&ctx, &old, &new, force, timeout, dry_run),
+        Command::Start { dry_run, module } => {
+            lifecycle::transition::request(&ctx, Request::Start, &module, dry_run)
         }
-        Command::Stop { module } => lifecycle::transition::stop(&ctx, &module),
+        Command::Quiesce { dry_run, module } => {
+            lifecycle::transition::request(&ctx, Request::Quiesce, &module, dry_run)
+        }
+        Command::Stop { dry_run, module } => lifecycle::transition::stop(&ctx, &module, dry_run),
         Command::Explain { module, files } => list::explain::run(&ctx, &module, files),
         Command::Abi(AbiCommand::Snapshot {
             kernel,

@@ -199,19 +199,25 @@ fn apply_writes_verifies_and_rollback_restores() {
     fake.write("new.conf", "pl-a: pl_b\n\n# merged\npl_a: ?pl_c pl_b\n");
     let run = fake.run(&["apply", "new.conf"]);
     assert_eq!(run.code, 0, "{run:?}");
-    assert_eq!(fake.read("proc/preload/deps"), "pl_a: pl_b ?pl_c\n");
     assert_eq!(
-        fake.read("var/lib/preloadctl/last-good.conf"),
+        run.stdout,
+        "applied (entries: 2, files: 1); history entry 2\n"
+    );
+    assert_eq!(fake.read("proc/preload/deps"), "pl_a: pl_b ?pl_c\n");
+    // The list it replaced, which preloadctl did not write, is entry 1.
+    assert_eq!(
+        fake.read("var/lib/preloadctl/history/1.conf"),
         "pl_c: pl_d\n"
+    );
+    assert_eq!(
+        fake.read("var/lib/preloadctl/history/2.conf"),
+        "pl_a: pl_b ?pl_c\n"
     );
 
-    // Applying the same list again keeps the last-known-good list.
+    // Applying the same list again records nothing.
     let again = fake.run(&["apply", "new.conf"]);
     assert_eq!(again.stdout, "unchanged (entries: 2)\n");
-    assert_eq!(
-        fake.read("var/lib/preloadctl/last-good.conf"),
-        "pl_c: pl_d\n"
-    );
+    assert!(!fake.path("var/lib/preloadctl/history/3.json").exists());
 
     let rollback = fake.run(&["rollback"]);
     assert_eq!(rollback.code, 0, "{rollback:?}");
@@ -243,6 +249,411 @@ fn failed_applies_change_nothing() {
     let unloaded = fake.run(&["apply", "good.conf"]);
     assert_eq!(unloaded.code, 3, "{unloaded:?}");
     assert!(unloaded.stderr.contains("preload is not loaded"));
+}
+
+impl Fake {
+    /// A boot of the fake machine: `id` in `/proc/sys/kernel/random/boot_id`.
+    fn boot(&self, id: &str) {
+        self.write("proc/sys/kernel/random/boot_id", &format!("{id}\n"));
+    }
+
+    /// `history --json`'s entries as `(number, command, live)`, newest first.
+    fn history(&self) -> Vec<(u64, String, bool)> {
+        let run = self.run(&["history", "--json"]);
+        assert_eq!(run.code, 0, "{run:?}");
+        let json: Value = serde_json::from_str(&run.stdout).unwrap();
+        json["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["number"].as_u64().unwrap(),
+                    e["command"].as_str().unwrap().to_owned(),
+                    e["live"].as_bool().unwrap(),
+                )
+            })
+            .collect()
+    }
+}
+
+/// `(number, command, live)` for the history.
+fn entry(number: u64, command: &str, live: bool) -> (u64, String, bool) {
+    (number, command.to_owned(), live)
+}
+
+#[test]
+fn a_reboot_does_not_push_the_real_previous_list_out() {
+    let fake = Fake::new();
+    fake.boot("boot-1");
+    fake.write("proc/preload/deps", "pl_c: pl_a\n");
+    fake.write("etc/preload-modules.conf", "pl_a: pl_b\n");
+    fake.write("etc/preload-modules.d/50-site.conf", "pl_c: pl-d\n");
+    assert_eq!(fake.run(&["apply"]).code, 0);
+    let with_snippet = "pl_a: pl_b\npl_c: pl_d\n";
+    assert_eq!(fake.read("proc/preload/deps"), with_snippet);
+    fake.write("etc/preload-modules.d/50-site.conf", "pl_c: pl-d ?pl_b\n");
+    assert_eq!(fake.run(&["apply"]).code, 0);
+    let newer = "pl_a: pl_b\npl_c: pl_d ?pl_b\n";
+    assert_eq!(fake.read("proc/preload/deps"), newer);
+
+    // A reboot: preload loads with /etc/preload-modules.conf alone, then
+    // preloadctl.service applies the config.
+    fake.boot("boot-2");
+    fake.write("proc/preload/deps", "pl_a: pl_b\n");
+    let boot = fake.run(&["apply"]);
+    assert_eq!(boot.code, 0, "{boot:?}");
+    assert_eq!(
+        boot.stdout,
+        "applied (entries: 3, files: 2); the list of history entry 3 again \
+         (the list it replaced, read by preload at boot, is not recorded)\n"
+    );
+    assert_eq!(fake.read("proc/preload/deps"), newer);
+    assert_eq!(
+        fake.history(),
+        [
+            entry(3, "apply", true),
+            entry(2, "apply", false),
+            entry(1, "found", false)
+        ]
+    );
+
+    // rollback goes back to the list with the snippet, not the early list.
+    let rollback = fake.run(&["rollback"]);
+    assert_eq!(rollback.code, 0, "{rollback:?}");
+    assert_eq!(fake.read("proc/preload/deps"), with_snippet);
+    // Once rolled back, a second rollback changes nothing.
+    let again = fake.run(&["rollback"]);
+    assert_eq!(again.code, 0, "{again:?}");
+    assert!(again.stdout.starts_with("unchanged: "), "{again:?}");
+    assert_eq!(fake.read("proc/preload/deps"), with_snippet);
+
+    // A reboot with a changed config: the boot-time apply is a change, and
+    // rollback goes back to the list that was live before the reboot.
+    fake.boot("boot-3");
+    fake.write("proc/preload/deps", "pl_a: pl_b\n");
+    fake.write("etc/preload-modules.d/50-site.conf", "pl_c: ?pl_b\n");
+    assert_eq!(fake.run(&["apply"]).code, 0);
+    assert_eq!(fake.read("proc/preload/deps"), "pl_a: pl_b\npl_c: ?pl_b\n");
+    assert_eq!(fake.run(&["rollback"]).code, 0);
+    assert_eq!(fake.read("proc/preload/deps"), with_snippet);
+
+    // Later in the same boot, a list written outside preloadctl is
+    // recorded before it is replaced, and rollback can return to it.
+    fake.write("proc/preload/deps", "pl_b: pl_c\n");
+    assert_eq!(fake.run(&["apply"]).code, 0);
+    assert_eq!(
+        fake.history()[..2],
+        [entry(8, "apply", true), entry(7, "found", false)]
+    );
+    assert_eq!(fake.run(&["rollback"]).code, 0);
+    assert_eq!(fake.read("proc/preload/deps"), "pl_b: pl_c\n");
+}
+
+#[test]
+fn without_a_boot_id_the_list_of_the_main_file_is_the_boot_list() {
+    let fake = Fake::new();
+    fake.write("etc/preload-modules.conf", "pl_a: pl_b\n");
+    fake.write("etc/preload-modules.d/50-site.conf", "pl_c: pl-d\n");
+    // What preload read at load: not recorded.
+    fake.write("proc/preload/deps", "pl_a: pl_b\n");
+    let run = fake.run(&["apply"]);
+    assert!(run.stdout.ends_with(
+        "history entry 1 (the list it replaced, read by preload at boot, is not recorded)\n"
+    ));
+    assert_eq!(fake.history(), [entry(1, "apply", true)]);
+    let nothing = fake.run(&["rollback"]);
+    assert_eq!(nothing.code, 5, "{nothing:?}");
+    assert!(
+        nothing
+            .stderr
+            .contains("nothing to roll back to: the history has no list before entry 1"),
+        "{nothing:?}"
+    );
+    // Anything else was written by someone: recorded.
+    fake.write("proc/preload/deps", "pl_b: pl_c\n");
+    assert_eq!(fake.run(&["apply"]).code, 0);
+    assert_eq!(
+        fake.history(),
+        [
+            entry(3, "apply", true),
+            entry(2, "found", false),
+            entry(1, "apply", false)
+        ]
+    );
+}
+
+#[test]
+fn history_is_newest_first_and_keeps_the_last_20() {
+    let fake = Fake::new();
+    fake.boot("boot-1");
+    for i in 1..=25 {
+        fake.write("list.conf", &format!("pl_{i}: pl_b\n"));
+        let run = fake.run(&["apply", "list.conf"]);
+        assert_eq!(run.code, 0, "{run:?}");
+        assert!(
+            run.stdout.contains(&format!("; history entry {i}")),
+            "{run:?}"
+        );
+    }
+    let history = fake.history();
+    let numbers: Vec<u64> = history.iter().map(|e| e.0).collect();
+    assert_eq!(numbers, (6..=25).rev().collect::<Vec<u64>>());
+    assert!(history.iter().all(|e| e.1 == "apply"));
+    assert_eq!(
+        history
+            .iter()
+            .filter(|e| e.2)
+            .map(|e| e.0)
+            .collect::<Vec<_>>(),
+        [25]
+    );
+    assert!(!fake.path("var/lib/preloadctl/history/5.conf").exists());
+    assert!(!fake.path("var/lib/preloadctl/history/5.json").exists());
+    assert_eq!(
+        fake.read("var/lib/preloadctl/history/6.conf"),
+        "pl_6: pl_b\n"
+    );
+
+    let text = fake.run(&["history"]);
+    assert_eq!(text.code, 0, "{text:?}");
+    let lines: Vec<&str> = text.stdout.lines().collect();
+    assert_eq!(lines.len(), 22, "{text:?}");
+    assert_eq!(
+        lines[0],
+        "   N  TIME                  COMMAND  ENTRIES  WHAT"
+    );
+    let list = fake.path("list.conf");
+    let newest = format!("  apply          1  {}", list.display());
+    assert!(lines[1].starts_with("* 25  20"), "{text:?}");
+    assert!(lines[1].ends_with(&newest), "{text:?}");
+    assert!(lines[2].starts_with("  24  20"), "{text:?}");
+    assert_eq!(lines[21], "live: entry 25 (*)");
+
+    let json: Value = serde_json::from_str(&fake.run(&["history", "--json"]).stdout).unwrap();
+    assert_eq!(json["live"], 25);
+    assert_eq!(json["live_known"], true);
+    let newest = &json["entries"][0];
+    assert_eq!(newest["sources"][0], list.display().to_string());
+    assert_eq!(newest["entries"], 1);
+    assert_eq!(newest["replaced"], 24);
+    assert!(newest["time"].as_str().unwrap().ends_with('Z'));
+
+    // Without preload, the history is shown all the same.
+    fs::remove_dir_all(fake.path("proc/preload")).unwrap();
+    let unloaded = fake.run(&["history"]);
+    assert_eq!(unloaded.code, 0, "{unloaded:?}");
+    assert!(unloaded
+        .stdout
+        .ends_with("live: unknown (preload is not loaded)\n"));
+    assert!(unloaded.stdout.contains("\n  25  "), "{unloaded:?}");
+}
+
+#[test]
+fn rollback_to_restores_an_entry_and_dry_run_changes_nothing() {
+    let fake = Fake::new();
+    fake.boot("boot-1");
+    for list in ["pl_a: pl_b\n", "pl_a: pl_c\n", "pl_a: pl_c pl_b\n"] {
+        fake.write("list.conf", list);
+        assert_eq!(fake.run(&["apply", "list.conf"]).code, 0);
+    }
+    let before = listing(&fake);
+    let dry = fake.run(&["rollback", "--to", "1", "--dry-run"]);
+    assert_eq!(dry.code, 0, "{dry:?}");
+    let lines: Vec<&str> = dry.stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("would restore history entry 1 (apply, 20"),
+        "{dry:?}"
+    );
+    assert!(lines[0].ends_with(", entries: 1):"), "{dry:?}");
+    assert_eq!(
+        lines[1..],
+        [
+            "-pl_a: pl_c pl_b",
+            "+pl_a: pl_b",
+            "dry run: nothing was changed"
+        ]
+    );
+    let plain = fake.run(&["rollback", "--dry-run"]);
+    assert_eq!(plain.code, 0, "{plain:?}");
+    assert!(plain.stdout.starts_with("would restore history entry 2 "));
+    assert_eq!(listing(&fake), before);
+
+    let run = fake.run(&["rollback", "--to", "1"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.ends_with("; history entry 4\n"), "{run:?}");
+    assert_eq!(fake.read("proc/preload/deps"), "pl_a: pl_b\n");
+    assert_eq!(
+        fake.history(),
+        [
+            entry(4, "rollback", true),
+            entry(3, "apply", false),
+            entry(2, "apply", false),
+            entry(1, "apply", false)
+        ]
+    );
+    let text = fake.run(&["history"]).stdout;
+    assert!(text.contains("  rollback        1  to entry 1\n"), "{text}");
+    // A second rollback changes nothing; --to goes anywhere.
+    assert!(fake.run(&["rollback"]).stdout.starts_with("unchanged: "));
+    assert_eq!(fake.run(&["rollback", "--to", "3"]).code, 0);
+    assert_eq!(fake.read("proc/preload/deps"), "pl_a: pl_c pl_b\n");
+
+    let missing = fake.run(&["rollback", "--to", "9"]);
+    assert_eq!(missing.code, 5, "{missing:?}");
+    let dir = fake.path("var/lib/preloadctl/history");
+    assert_eq!(
+        missing.stderr_lines(),
+        [format!(
+            "preloadctl: no entry 9 in the history ({}: it holds entries 1 to 5; \
+             `preloadctl history` lists them)",
+            dir.display()
+        )]
+    );
+    assert_eq!(fake.run(&["rollback", "--to", "x"]).code, 2);
+}
+
+#[test]
+fn an_older_last_good_list_still_rolls_back_and_joins_the_history() {
+    let fake = Fake::new();
+    fake.boot("boot-1");
+    fake.write("var/lib/preloadctl/last-good.conf", "pl_a: pl_c\n");
+    fake.write("proc/preload/deps", "pl_a: pl_b\n");
+    let history = fake.run(&["history"]);
+    assert!(
+        history
+            .stdout
+            .contains("  last-good        1  saved by an older preloadctl: "),
+        "{history:?}"
+    );
+    let run = fake.run(&["rollback"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(fake.read("proc/preload/deps"), "pl_a: pl_c\n");
+    assert!(!fake.path("var/lib/preloadctl/last-good.conf").exists());
+    assert_eq!(
+        fake.read("var/lib/preloadctl/history/1.conf"),
+        "pl_a: pl_c\n"
+    );
+    assert_eq!(
+        fake.history(),
+        [
+            entry(3, "rollback", true),
+            entry(2, "found", false),
+            entry(1, "last-good", false)
+        ]
+    );
+}
+
+#[test]
+fn dry_runs_change_nothing() {
+    let fake = lifecycle_fake();
+    fake.boot("boot-1");
+    fake.write("proc/preload/deps", "pl_c: pl_d\n");
+    fake.write("etc/preload-modules.conf", "pl_a: pl_b\n");
+    fake.write("proc/preload/swap", "");
+    fake.write("bad.conf", "pl_a pl_b\n");
+    // Any tool run is a failure.
+    fake.write(
+        "bin/tool",
+        "#!/bin/sh\necho \"$*\" >>\"$(dirname \"$0\")/../tools.log\"\n",
+    );
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(fake.path("bin/tool"), fs::Permissions::from_mode(0o755)).unwrap();
+    let tool = fake.path("bin/tool").display().to_string();
+    let (rmmod, modprobe) = (format!("{tool} rmmod"), format!("{tool} modprobe"));
+    let tools = [
+        ("PRELOADCTL_RMMOD", rmmod.as_str()),
+        ("PRELOADCTL_MODPROBE", modprobe.as_str()),
+    ];
+    let before = listing(&fake);
+    let dry = |args: &[&str]| {
+        let mut args = args.to_vec();
+        args.push("--dry-run");
+        let run = fake.run_env(&args, &tools);
+        assert_eq!(
+            listing(&fake),
+            before,
+            "{args:?} changed something: {run:?}"
+        );
+        run
+    };
+    let config = fake.path("run/preloadctl/preload-modules.conf");
+    let reload = dry(&["reload"]);
+    assert_eq!(reload.code, 0, "{reload:?}");
+    assert_eq!(
+        reload.stdout,
+        format!(
+            "would unload preload (rmmod preload) and load it again with config={}, \
+             written with the merged list (entries: 1, files: 1)\n\
+             +pl_a: pl_b\n-pl_c: pl_d\ndry run: nothing was changed\n",
+            config.display()
+        )
+    );
+    assert_eq!(dry(&["reload", "bad.conf"]).code, 1);
+
+    let start = dry(&["start", "fresh"]);
+    assert_eq!(
+        (start.code, start.stdout.as_str()),
+        (
+            0,
+            "would start fresh (it is loaded); its start handler runs\n\
+             dry run: nothing was changed\n"
+        )
+    );
+    let started = dry(&["start", "running"]);
+    assert_eq!(started.code, 3, "{started:?}");
+    assert_eq!(
+        started.stderr_lines(),
+        ["preloadctl: start running refused: running is already started"]
+    );
+    let quiesce = dry(&["quiesce", "running"]);
+    assert_eq!(quiesce.code, 0, "{quiesce:?}");
+    assert!(quiesce
+        .stdout
+        .starts_with("would quiesce running (it is started): wait until no call runs in it"));
+    let busy = dry(&["quiesce", "busy"]);
+    assert_eq!(busy.code, 3, "{busy:?}");
+    assert!(busy
+        .stderr
+        .contains("busy serves 2 consumer(s): pl_a, pl_user"));
+    assert_eq!(dry(&["quiesce", "fresh"]).code, 3);
+    assert_eq!(dry(&["start", "gone"]).code, 3);
+
+    let stop = dry(&["stop", "running"]);
+    assert_eq!(
+        (stop.code, stop.stdout.as_str()),
+        (
+            0,
+            "would quiesce, then unload running (rmmod running)\ndry run: nothing was changed\n"
+        )
+    );
+    assert_eq!(dry(&["stop", "busy"]).code, 3);
+
+    let swap = dry(&["swap", "busy", "fresh", "--timeout", "50"]);
+    assert_eq!(swap.code, 3, "{swap:?}");
+    fake.write(
+        "proc/preload/interposers",
+        "interposer bound=1 consumers=pl_a symbols=x version=1.0 swap=yes state=started handlers=quiesce\n\
+         interposer_v2 bound=0 consumers=- symbols=x version=2.0 swap=yes state=started handlers=quiesce\n",
+    );
+    let before_swap = listing(&fake);
+    let swap = fake.run(&[
+        "swap",
+        "interposer",
+        "interposer_v2",
+        "--timeout",
+        "50",
+        "--dry-run",
+    ]);
+    assert_eq!(swap.code, 0, "{swap:?}");
+    assert!(
+        swap.stdout
+            .starts_with("would write \"interposer interposer_v2 timeout=50\" to "),
+        "{swap:?}"
+    );
+    assert!(swap.stdout.contains(": interposer_v2 would serve pl_a; "));
+    assert_eq!(listing(&fake), before_swap);
+    assert!(!fake.path("tools.log").exists());
 }
 
 #[test]
@@ -780,7 +1191,7 @@ fn reload_loads_preload_with_the_merged_list_from_run_preloadctl() {
     assert_eq!(
         run.stdout,
         format!(
-            "reloaded preload (entries: 2, config: {})\n",
+            "reloaded preload (entries: 2, config: {}); history entry 2\n",
             merged.display()
         )
     );
@@ -790,8 +1201,12 @@ fn reload_loads_preload_with_the_merged_list_from_run_preloadctl() {
     );
     assert_eq!(fake.read("run/preloadctl/previous.conf"), "pl_c: pl_d\n");
     assert_eq!(
-        fake.read("var/lib/preloadctl/last-good.conf"),
+        fake.read("var/lib/preloadctl/history/1.conf"),
         "pl_c: pl_d\n"
+    );
+    assert_eq!(
+        fake.read("var/lib/preloadctl/history/2.conf"),
+        "pl_a: pl_b\npl_c: pl_b\n"
     );
     assert_eq!(
         fake.read("tools.log"),
@@ -807,7 +1222,7 @@ fn every_help_lists_the_exit_codes_and_usage_errors_exit_2() {
     let fake = Fake::new();
     for command in [
         "check", "apply", "rollback", "reload", "status", "explain", "abi", "start", "quiesce",
-        "stop", "migrate",
+        "stop", "migrate", "history",
     ] {
         let run = fake.run(&[command, "--help"]);
         assert_eq!(run.code, 0);

@@ -18,13 +18,15 @@ use preload_deps::interpose::version_newer;
 use std::io;
 use std::path::Path;
 
-/// Runs the command.
+/// Runs the command; with `dry_run`, only checks what preloadctl checks
+/// and says what the kernel would be asked.
 pub fn run(
     ctx: &Context,
     old: &str,
     new: &str,
     force: bool,
     timeout: Option<u32>,
+    dry_run: bool,
 ) -> Result<Exit, Error> {
     let (old, new) = (canonical(old), canonical(new));
     let (old, new) = (old.as_str(), new.as_str());
@@ -33,6 +35,36 @@ pub fn run(
     let interposers = proc.read_interposers()?.unwrap_or_default();
     check(&interposers, old, new, force).map_err(|why| refused(old, new, &why))?;
     let line = request(old, new, force, timeout);
+    if dry_run {
+        if proc.has_cap_sys_module() == Some(false) {
+            return Err(write_failed(
+                old,
+                new,
+                timeout,
+                &io::Error::from(io::ErrorKind::PermissionDenied),
+            ));
+        }
+        let consumers = interposers
+            .iter()
+            .find(|i| i.name == old)
+            .map_or_else(Vec::new, |i| i.consumers.clone());
+        println!(
+            "would write {:?} to {}: {new} would serve {}; the kernel checks the swap again, \
+             then waits until no call is left in {old}{}",
+            line.trim_end(),
+            proc.swap_path().display(),
+            match consumers.as_slice() {
+                [] => format!("no consumers (none are bound to {old} now)"),
+                consumers => consumers.join(", "),
+            },
+            match timeout {
+                Some(ms) => format!(" (at most {ms} ms)"),
+                None => String::new(),
+            }
+        );
+        println!("dry run: nothing was changed");
+        return Ok(Exit::Ok);
+    }
     // SIGINT and SIGTERM end the kernel's wait but not preloadctl, which
     // then says what the swap left.
     let catch = SignalCatch::install().map_err(|e| {

@@ -1,16 +1,20 @@
 //! `preloadctl reload`: unload preload.ko and load it again, so that it
-//! reads the merged config at load, from scratch.
+//! reads the merged config at load, from scratch. The list it loads goes
+//! into the history (`history.rs`) like an `apply`.
 
 use crate::config;
 use crate::context::{Context, RELOAD_FILE};
+use crate::diff;
 use crate::error::{Error, Exit};
+use crate::history::{source_names, Recorder};
 use crate::modules::Installed;
-use crate::store::{save_last_good, verify, write_atomically};
+use crate::store::{verify, write_atomically};
 use crate::tools;
 use std::path::{Path, PathBuf};
 
-/// Reloads preload with `files` (or the config) as its config.
-pub fn run(ctx: &Context, files: Vec<PathBuf>) -> Result<Exit, Error> {
+/// Reloads preload with `files` (or the config) as its config, or with
+/// `dry_run` says whether it would and what would change.
+pub fn run(ctx: &Context, files: Vec<PathBuf>, dry_run: bool) -> Result<Exit, Error> {
     let refuse = |exit, why: String| Error::new(exit, format!("refusing to reload: {why}"));
     if !ctx.proc.preload_loaded() {
         return Err(refuse(
@@ -52,10 +56,26 @@ pub fn run(ctx: &Context, files: Vec<PathBuf>) -> Result<Exit, Error> {
 
     let live_text = ctx.proc.read_deps()?;
     let new_config = ctx.run_dir.join(RELOAD_FILE);
-    write_atomically(&new_config, &config.canonical())?;
+    let new_text = config.canonical();
+    if dry_run {
+        println!(
+            "would unload preload (rmmod preload) and load it again with config={}, \
+             written with the merged list (entries: {}, files: {})",
+            new_config.display(),
+            config.entries(),
+            sources.len()
+        );
+        diff::print_texts(&ctx.proc.deps_path(), &live_text, &new_config, &new_text)?;
+        println!("dry run: nothing was changed");
+        return Ok(Exit::Ok);
+    }
+    write_atomically(&new_config, &new_text)?;
     let previous_config = ctx.run_dir.join("previous.conf");
     write_atomically(&previous_config, &live_text)?;
-    save_last_good(ctx, &live_text)?;
+    let recorder = match live_text != new_text {
+        true => Some(Recorder::begin(ctx, &live_text)?),
+        false => None,
+    };
 
     tools::run("rmmod", &["preload"]).map_err(|why| {
         Error::new(
@@ -71,9 +91,17 @@ pub fn run(ctx: &Context, files: Vec<PathBuf>) -> Result<Exit, Error> {
         };
         return Err(Error::new(Exit::Kernel, format!("{why}; {restored}")));
     }
-    verify(&ctx.proc, &config.canonical())?;
+    verify(&ctx.proc, &new_text)?;
+    let recorded = match recorder {
+        Some(recorder) => {
+            let names = source_names(&sources);
+            let recorded = recorder.finish("reload", String::new(), names, &new_text, false)?;
+            format!("; {recorded}")
+        }
+        None => String::new(),
+    };
     println!(
-        "reloaded preload (entries: {}, config: {})",
+        "reloaded preload (entries: {}, config: {}){recorded}",
         config.entries(),
         new_config.display()
     );
