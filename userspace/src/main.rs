@@ -4,8 +4,8 @@
 //! Imports go one way, down: this file and `cli.rs` (the options) on top;
 //! under them one folder per job, `list/`, `rollout/`, `lifecycle/` and
 //! `abi/`; at the bottom the files the jobs share: `config.rs`,
-//! `context.rs`, `error.rs`, `modules.rs`, `procfs.rs`, `store.rs`,
-//! `tools.rs` and `sys.rs`. Between the folders: `list/` uses `rollout/`
+//! `context.rs`, `error.rs`, `kernels.rs`, `modules.rs`, `procfs.rs`,
+//! `store.rs`, `tools.rs` and `sys.rs`. Between the folders: `list/` uses `rollout/`
 //! (rollback undoes a commit) and `abi/` (status shows the last report),
 //! `rollout/` uses `abi/` (prepare checks the staged modules); nothing
 //! goes back up.
@@ -18,6 +18,7 @@ mod cli;
 mod config;
 mod context;
 mod error;
+mod kernels;
 mod lifecycle;
 mod list;
 mod modules;

@@ -251,16 +251,21 @@ fn status_shows_counters_and_interposers() {
     fake.write("proc/preload/deps", "pl_a: pl_b pl_c\npl_c: pl_d\n");
     let run = fake.run(&["status"]);
     assert_eq!(run.code, 0, "{run:?}");
+    let modules = fake.path(MODULES);
     assert_eq!(
         run.stdout,
-        "preload        loaded\n\
-         entries        3 (2 consumers)\n\
-         loads_seen     5\n\
-         loads_matched  2\n\
-         deps_loaded    1\n\
-         deps_present   1\n\
-         failures       0\n\
-         interposers    none\n"
+        format!(
+            "preload        loaded\n\
+            kernel         7.3.0 (running): {}/extra/preload.ko\n\
+            entries        3 (2 consumers)\n\
+            loads_seen     5\n\
+            loads_matched  2\n\
+            deps_loaded    1\n\
+            deps_present   1\n\
+            failures       0\n\
+            interposers    none\n",
+            modules.display()
+        )
     );
     let json: Value = serde_json::from_str(&fake.run(&["status", "--json"]).stdout).unwrap();
     assert_eq!(json["interposers"], serde_json::json!([]));
@@ -333,12 +338,63 @@ fn status_without_preload() {
     fs::remove_dir_all(fake.path("proc/preload")).unwrap();
     let run = fake.run(&["status"]);
     assert_eq!(
-        (run.code, run.stdout.as_str()),
-        (3, "preload        not loaded\n")
+        (run.code, run.stdout),
+        (
+            3,
+            format!(
+                "preload        not loaded\n\
+                 kernel         7.3.0 (running): {}/extra/preload.ko\n",
+                fake.path(MODULES).display()
+            )
+        )
     );
     let json: Value = serde_json::from_str(&fake.run(&["status", "--json"]).stdout).unwrap();
     assert_eq!(json["loaded"], false);
     assert_eq!(json["interposers"], serde_json::json!([]));
+}
+
+#[test]
+fn status_shows_the_preload_ko_of_each_kernel() {
+    let fake = Fake::new();
+    fake.write("lib/modules/7.3.10/updates/dkms/preload.ko.zst", "");
+    fs::create_dir_all(fake.path("lib/modules/7.3.9/kernel")).unwrap();
+    fake.write("lib/modules/7.3.9/build/preload.ko", "");
+    let modules = fake.path("lib/modules");
+    let m = modules.display();
+    let run = fake.run(&["status"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.starts_with(&format!(
+            "preload        loaded\n\
+             kernel         7.3.0 (running): {m}/7.3.0/extra/preload.ko\n\
+             kernel         7.3.9: no preload.ko\n\
+             kernel         7.3.10: {m}/7.3.10/updates/dkms/preload.ko.zst\n\
+             entries        0 (0 consumers)\n"
+        )),
+        "{}",
+        run.stdout
+    );
+    let json: Value = serde_json::from_str(&fake.run(&["status", "--json"]).stdout).unwrap();
+    assert_eq!(
+        json["kernels"],
+        serde_json::json!([
+            {"release": "7.3.0", "running": true, "module": format!("{m}/7.3.0/extra/preload.ko")},
+            {"release": "7.3.9", "running": false, "module": null},
+            {"release": "7.3.10", "running": false,
+             "module": format!("{m}/7.3.10/updates/dkms/preload.ko.zst")},
+        ])
+    );
+
+    // The running kernel is listed even without a modules directory.
+    fake.write("proc/sys/kernel/osrelease", "7.3.11\n");
+    let run = fake.run(&["status"]);
+    let end = format!(
+        "kernel         7.3.0: {m}/7.3.0/extra/preload.ko\n\
+         kernel         7.3.9: no preload.ko\n\
+         kernel         7.3.10: {m}/7.3.10/updates/dkms/preload.ko.zst\n\
+         kernel         7.3.11 (running): no preload.ko\n"
+    );
+    assert!(run.stdout.contains(&end), "{}", run.stdout);
 }
 
 /// Interposers in every lifecycle state, and an empty
