@@ -7,11 +7,12 @@
 //! counters, its interposers and the last ABI report; `migrate` moves the
 //! list files and the state of an older install to the paths used now.
 //!
-//! `diff.rs` is the difference of two lists that `apply --dry-run` prints.
+//! `diff.rs` is the difference of two lists that `apply --dry-run` prints
+//! (and `doctor` summarizes).
 
 pub mod apply;
 pub mod check;
-mod diff;
+pub mod diff;
 pub mod explain;
 pub mod migrate;
 pub mod reload;
