@@ -2,13 +2,18 @@
 //! `/etc`, like `modprobe.d` and `modprobe -c` do for modprobe.
 //!
 //! Imports go one way, down: this file and `cli.rs` (the options) on top;
-//! under them one folder per job, `list/`, `rollout/`, `lifecycle/`,
-//! `abi/` and `doctor/`; at the bottom the files the jobs share: `config.rs`,
-//! `context.rs`, `error.rs`, `kernels.rs`, `modules.rs`, `procfs.rs`,
-//! `store.rs`, `tools.rs` and `sys.rs`. Between the folders: `list/` uses `rollout/`
+//! under them one folder per job, `list/`, `rollout/`, `lifecycle/` and
+//! `abi/`; at the bottom the files the jobs share: `config.rs`,
+//! `context.rs`, `error.rs`, `modules.rs`, `procfs.rs`, `store.rs`,
+//! `tools.rs` and `sys.rs`. Between the folders: `list/` uses `rollout/`
 //! (rollback undoes a commit) and `abi/` (status shows the last report),
-//! `rollout/` uses `abi/` (prepare checks the staged modules), `doctor/`
-//! uses `list/` (the difference, migrate's plan); nothing goes back up.
+//! `rollout/` uses `abi/` (prepare checks the staged modules); nothing
+//! goes back up.
+//!
+//! `doctor/` checks the machine for what preload needs; it uses `list/`
+//! (the difference of two lists, migrate's plan) and, at the bottom,
+//! `kernels.rs`: the installed kernels and their preload.ko, which
+//! `status` lists too.
 //!
 //! `unsafe` code lives only in `sys.rs`: Cargo.toml denies the
 //! `unsafe_code` lint and `mod sys` alone allows it.
@@ -85,7 +90,6 @@ fn run(cli: Cli) -> Result<Exit, Error> {
         }
         Command::Stop { module } => lifecycle::transition::stop(&ctx, &module),
         Command::Explain { module, files } => list::explain::run(&ctx, &module, files),
-        Command::Doctor { json } => doctor::run(&ctx, json),
         Command::Abi(AbiCommand::Snapshot {
             kernel,
             stable_list,
@@ -107,5 +111,6 @@ fn run(cli: Cli) -> Result<Exit, Error> {
                 report,
             },
         ),
+        Command::Doctor { json } => doctor::run(&ctx, json),
     }
 }

@@ -7,8 +7,7 @@
 //! counters, its interposers and the last ABI report; `migrate` moves the
 //! list files and the state of an older install to the paths used now.
 //!
-//! `diff.rs` is the difference of two lists that `apply --dry-run` prints
-//! (and `doctor` summarizes).
+//! `diff.rs` is the difference of two lists that `apply --dry-run` prints.
 
 pub mod apply;
 pub mod check;
