@@ -260,6 +260,22 @@ pub enum Command {
         /// Explain against these files instead of the live list.
         files: Vec<PathBuf>,
     },
+    /// Check the machine for what preload needs and say what fixes each
+    /// problem.
+    ///
+    /// One line per finding, `error:`, `warning:` or `ok:`, with `fix:`
+    /// and the command: the running kernel (release, config: Rust, modules,
+    /// kprobes, ftrace, ORC), a preload.ko for every installed kernel,
+    /// signed if Secure Boot is on, preload loaded, the config, files at the
+    /// old paths, the headers `abi` needs, preloadctl.service enabled, the
+    /// live list equal to the config. Exit code 0: all ok; 10: warnings;
+    /// 11: errors.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Doctor {
+        /// Print the findings as a JSON array of {check, severity, message, fix}.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// The `abi` subcommands.

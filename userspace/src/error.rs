@@ -31,6 +31,10 @@ pub enum Exit {
     /// call is still inside it: `--timeout` ran out, or a signal ended the
     /// wait); `quiesce OLD` finishes it.
     Quiescing = 8,
+    /// `doctor`: it found warnings, and no errors.
+    DoctorWarnings = 10,
+    /// `doctor`: it found errors.
+    DoctorErrors = 11,
 }
 
 impl From<Exit> for ExitCode {
@@ -54,7 +58,9 @@ Exit codes:
   7  prepare: the change was vetoed (the reasons are printed; --json for machines)
   8  swap: the consumers moved to NEW, but OLD is still quiescing (a call is still
      inside it: --timeout ran out, or SIGINT/SIGTERM ended the wait); run
-     `preloadctl quiesce OLD` to finish it";
+     `preloadctl quiesce OLD` to finish it
+  10  doctor: it found warnings (and no errors)
+  11  doctor: it found errors";
 
 /// A failure reported to the user: one message and an exit code.
 #[derive(Debug)]

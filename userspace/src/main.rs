@@ -11,6 +11,11 @@
 //! `rollout/` uses `abi/` (prepare checks the staged modules); nothing
 //! goes back up.
 //!
+//! `doctor/` checks the machine for what preload needs; it uses `list/`
+//! (the difference of two lists, migrate's plan) and, at the bottom,
+//! `kernels.rs`: the installed kernels and their preload.ko, which
+//! `status` lists too.
+//!
 //! `unsafe` code lives only in `sys.rs`: Cargo.toml denies the
 //! `unsafe_code` lint and `mod sys` alone allows it.
 
@@ -20,8 +25,10 @@ mod clock;
 mod config;
 mod context;
 mod diff;
+mod doctor;
 mod error;
 mod history;
+mod kernels;
 mod lifecycle;
 mod list;
 mod modules;
@@ -112,5 +119,6 @@ fn run(cli: Cli) -> Result<Exit, Error> {
                 report,
             },
         ),
+        Command::Doctor { json } => doctor::run(&ctx, json),
     }
 }

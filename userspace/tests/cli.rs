@@ -662,16 +662,21 @@ fn status_shows_counters_and_interposers() {
     fake.write("proc/preload/deps", "pl_a: pl_b pl_c\npl_c: pl_d\n");
     let run = fake.run(&["status"]);
     assert_eq!(run.code, 0, "{run:?}");
+    let modules = fake.path(MODULES);
     assert_eq!(
         run.stdout,
-        "preload        loaded\n\
-         entries        3 (2 consumers)\n\
-         loads_seen     5\n\
-         loads_matched  2\n\
-         deps_loaded    1\n\
-         deps_present   1\n\
-         failures       0\n\
-         interposers    none\n"
+        format!(
+            "preload        loaded\n\
+            kernel         7.3.0 (running): {}/extra/preload.ko\n\
+            entries        3 (2 consumers)\n\
+            loads_seen     5\n\
+            loads_matched  2\n\
+            deps_loaded    1\n\
+            deps_present   1\n\
+            failures       0\n\
+            interposers    none\n",
+            modules.display()
+        )
     );
     let json: Value = serde_json::from_str(&fake.run(&["status", "--json"]).stdout).unwrap();
     assert_eq!(json["interposers"], serde_json::json!([]));
@@ -744,12 +749,503 @@ fn status_without_preload() {
     fs::remove_dir_all(fake.path("proc/preload")).unwrap();
     let run = fake.run(&["status"]);
     assert_eq!(
-        (run.code, run.stdout.as_str()),
-        (3, "preload        not loaded\n")
+        (run.code, run.stdout),
+        (
+            3,
+            format!(
+                "preload        not loaded\n\
+                 kernel         7.3.0 (running): {}/extra/preload.ko\n",
+                fake.path(MODULES).display()
+            )
+        )
     );
     let json: Value = serde_json::from_str(&fake.run(&["status", "--json"]).stdout).unwrap();
     assert_eq!(json["loaded"], false);
     assert_eq!(json["interposers"], serde_json::json!([]));
+}
+
+#[test]
+fn status_shows_the_preload_ko_of_each_kernel() {
+    let fake = Fake::new();
+    fake.write("lib/modules/7.3.10/updates/dkms/preload.ko.zst", "");
+    fs::create_dir_all(fake.path("lib/modules/7.3.9/kernel")).unwrap();
+    fake.write("lib/modules/7.3.9/build/preload.ko", "");
+    let modules = fake.path("lib/modules");
+    let m = modules.display();
+    let run = fake.run(&["status"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.starts_with(&format!(
+            "preload        loaded\n\
+             kernel         7.3.0 (running): {m}/7.3.0/extra/preload.ko\n\
+             kernel         7.3.9: no preload.ko\n\
+             kernel         7.3.10: {m}/7.3.10/updates/dkms/preload.ko.zst\n\
+             entries        0 (0 consumers)\n"
+        )),
+        "{}",
+        run.stdout
+    );
+    let json: Value = serde_json::from_str(&fake.run(&["status", "--json"]).stdout).unwrap();
+    assert_eq!(
+        json["kernels"],
+        serde_json::json!([
+            {"release": "7.3.0", "running": true, "module": format!("{m}/7.3.0/extra/preload.ko")},
+            {"release": "7.3.9", "running": false, "module": null},
+            {"release": "7.3.10", "running": false,
+             "module": format!("{m}/7.3.10/updates/dkms/preload.ko.zst")},
+        ])
+    );
+
+    // The running kernel is listed even without a modules directory.
+    fake.write("proc/sys/kernel/osrelease", "7.3.11\n");
+    let run = fake.run(&["status"]);
+    let end = format!(
+        "kernel         7.3.0: {m}/7.3.0/extra/preload.ko\n\
+         kernel         7.3.9: no preload.ko\n\
+         kernel         7.3.10: {m}/7.3.10/updates/dkms/preload.ko.zst\n\
+         kernel         7.3.11 (running): no preload.ko\n"
+    );
+    assert!(run.stdout.contains(&end), "{}", run.stdout);
+}
+
+/// What a signed module ends with.
+const SIGNED: &str = "\x7fELF module~Module signature appended~\n";
+
+/// The config options doctor wants, as a kernel config has them.
+const KERNEL_CONFIG: &str = "CONFIG_RUST=y\nCONFIG_MODULES=y\nCONFIG_MODULE_UNLOAD=y\n\
+    CONFIG_KALLSYMS_ALL=y\nCONFIG_KPROBES=y\nCONFIG_DYNAMIC_FTRACE=y\n\
+    CONFIG_STRICT_MODULE_RWX=y\nCONFIG_UNWINDER_ORC=y\n";
+
+/// The EFI variable saying whether Secure Boot is on.
+const SECURE_BOOT: &str =
+    "sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c";
+
+/// The link `systemctl enable preloadctl.service` makes.
+const UNIT_LINK: &str = "etc/systemd/system/sysinit.target.wants/preloadctl.service";
+
+/// A healthy machine for doctor: Linux 7.3.4 running with its config in
+/// /boot, Secure Boot on, a signed preload.ko for it and for an installed
+/// 7.3.9, its headers, a list in two files, applied, the unit enabled.
+fn doctor_fake() -> Fake {
+    let fake = Fake::new();
+    fs::remove_dir_all(fake.path(MODULES)).unwrap();
+    fake.write("proc/sys/kernel/osrelease", "7.3.4\n");
+    for module in ["pl_a", "pl_b", "pl_c", "pl-d"] {
+        fake.write(&format!("lib/modules/7.3.4/extra/{module}.ko"), "");
+    }
+    fake.write("lib/modules/7.3.4/updates/preload.ko", SIGNED);
+    fake.write("lib/modules/7.3.4/build/Module.symvers", "");
+    fake.write("lib/modules/7.3.9/updates/preload.ko", SIGNED);
+    fake.write(
+        "boot/config-7.3.4",
+        &format!("#\n# Linux/x86 7.3.4 Kernel Configuration\n{KERNEL_CONFIG}CONFIG_SMP=y\n"),
+    );
+    fake.write(SECURE_BOOT, "\x06\0\0\0\x01");
+    fake.write("etc/preload-modules.conf", "pl_a: pl_b\n");
+    fake.write("etc/preload-modules.d/10-more.conf", "pl_c: ?pl_d\n");
+    fake.write("proc/preload/deps", "pl_a: pl_b\npl_c: ?pl_d\n");
+    fs::create_dir_all(fake.path(UNIT_LINK).parent().unwrap()).unwrap();
+    std::os::unix::fs::symlink(
+        "/usr/lib/systemd/system/preloadctl.service",
+        fake.path(UNIT_LINK),
+    )
+    .unwrap();
+    fake
+}
+
+/// Runs doctor; asserts that it exits with `code` and prints `line` (with
+/// `{r}` for the root) among its findings.
+fn doctor_says(fake: &Fake, code: i32, line: &str) {
+    let run = fake.run(&["doctor"]);
+    let line = line.replace("{r}", &fake.root().display().to_string());
+    assert!(run.stdout.lines().any(|l| l == line), "{line}\n{run:?}");
+    assert_eq!(run.code, code, "{run:?}");
+    assert_eq!(run.stderr, "");
+}
+
+#[test]
+fn doctor_on_a_healthy_machine_finds_nothing_to_fix() {
+    let fake = doctor_fake();
+    let run = fake.run(&["doctor"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let r = fake.root().display();
+    let options =
+        "CONFIG_RUST=y, CONFIG_MODULES=y, CONFIG_MODULE_UNLOAD=y, CONFIG_KALLSYMS_ALL=y, \
+                   CONFIG_KPROBES=y, CONFIG_DYNAMIC_FTRACE=y, CONFIG_STRICT_MODULE_RWX=y, \
+                   CONFIG_UNWINDER_ORC=y";
+    assert_eq!(
+        run.stdout.lines().collect::<Vec<_>>(),
+        [
+            "ok: kernel 7.3.4 is Linux 7.3.4, which preload accepts".to_owned(),
+            format!("ok: kernel 7.3.4 has {options} ({r}/boot/config-7.3.4)"),
+            "ok: Secure Boot is on: the kernel loads only modules signed with a key it trusts"
+                .to_owned(),
+            format!("ok: kernel 7.3.4 (running) has {r}/lib/modules/7.3.4/updates/preload.ko"),
+            format!("ok: {r}/lib/modules/7.3.4/updates/preload.ko is signed"),
+            format!("ok: kernel 7.3.9 (installed) has {r}/lib/modules/7.3.9/updates/preload.ko"),
+            format!("ok: {r}/lib/modules/7.3.9/updates/preload.ko is signed"),
+            format!(
+                "ok: {r}/lib/modules/7.3.4/build/Module.symvers exists: preloadctl abi can run"
+            ),
+            format!("ok: preload is loaded ({r}/proc/preload/deps exists)"),
+            "ok: the config checks (entries: 2, files: 2)".to_owned(),
+            format!("ok: preloadctl.service is enabled ({r}/{UNIT_LINK} exists)"),
+            "ok: the live list is the config's (entries: 2)".to_owned(),
+            "doctor: errors: 0, warnings: 0, ok: 12".to_owned(),
+        ]
+    );
+    assert_eq!(run.stderr, "");
+
+    let json = fake.run(&["doctor", "--json"]);
+    assert_eq!(json.code, 0, "{json:?}");
+    let findings: Value = serde_json::from_str(&json.stdout).unwrap();
+    let findings = findings.as_array().unwrap();
+    assert_eq!(findings.len(), 12);
+    for finding in findings {
+        assert_eq!(finding["severity"], "ok", "{finding}");
+        assert_eq!(finding["fix"], Value::Null, "{finding}");
+    }
+    let checks: Vec<&str> = findings
+        .iter()
+        .map(|f| f["check"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        checks,
+        [
+            "kernel-release",
+            "kernel-config",
+            "secure-boot",
+            "module",
+            "signature",
+            "module",
+            "signature",
+            "headers",
+            "preload-loaded",
+            "config",
+            "unit",
+            "live-list"
+        ]
+    );
+    let help = fake.run(&["doctor", "--help"]);
+    assert!(
+        help.stdout.contains(
+            "  10  doctor: it found warnings (and no errors)\n  11  doctor: it found errors"
+        ),
+        "{help:?}"
+    );
+}
+
+#[test]
+fn doctor_checks_the_running_kernel() {
+    let fake = doctor_fake();
+    fake.write(
+        "boot/config-7.3.4",
+        &KERNEL_CONFIG
+            .replace("CONFIG_KPROBES=y", "# CONFIG_KPROBES is not set")
+            .replace("CONFIG_RUST=y", "CONFIG_RUST=m"),
+    );
+    doctor_says(
+        &fake,
+        11,
+        "error: kernel 7.3.4 has no CONFIG_KPROBES ({r}/boot/config-7.3.4); preload needs \
+         CONFIG_KPROBES=y: fix: boot a kernel built with CONFIG_KPROBES=y (docs/install.md, \
+         \"Building against your own kernel\")",
+    );
+    doctor_says(
+        &fake,
+        11,
+        "error: kernel 7.3.4 has CONFIG_RUST=m ({r}/boot/config-7.3.4); preload needs \
+         CONFIG_RUST=y: fix: boot a kernel built with CONFIG_RUST=y (docs/install.md, \
+         \"Building against your own kernel\")",
+    );
+
+    // Without /boot/config-RELEASE, /proc/config.gz; without either it
+    // cannot tell.
+    fs::remove_file(fake.path("boot/config-7.3.4")).unwrap();
+    doctor_says(
+        &fake,
+        10,
+        "warning: cannot tell whether kernel 7.3.4 has what preload needs: neither \
+         {r}/boot/config-7.3.4 nor {r}/proc/config.gz exists: fix: check that its config has \
+         CONFIG_RUST=y, CONFIG_MODULES=y, CONFIG_MODULE_UNLOAD=y, CONFIG_KALLSYMS_ALL=y, \
+         CONFIG_KPROBES=y, CONFIG_DYNAMIC_FTRACE=y, CONFIG_STRICT_MODULE_RWX=y, \
+         CONFIG_UNWINDER_ORC=y, or install it as /boot/config-7.3.4",
+    );
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, KERNEL_CONFIG.as_bytes()).unwrap();
+    fs::write(fake.path("proc/config.gz"), gz.finish().unwrap()).unwrap();
+    let config = format!(
+        "CONFIG_UNWINDER_ORC=y ({}/proc/config.gz)\n",
+        fake.root().display()
+    );
+    let run = fake.run(&["doctor"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains(&config), "{run:?}");
+
+    // preload refuses any kernel but the one its copies of the loader's
+    // internals were checked against; once loaded, it took it.
+    fs::remove_dir_all(fake.path("proc/preload")).unwrap();
+    fake.write("proc/sys/kernel/osrelease", "7.3.9\n");
+    doctor_says(
+        &fake,
+        11,
+        "error: kernel 7.3.9: preload's copies of the module loader's internals are those of \
+         Linux 7.3.4, and it refuses to load on this one: fix: boot Linux 7.3.4 (on Debian: apt \
+         install -t trixie-backports linux-image-7.3.4+deb13-amd64)",
+    );
+    fake.write("proc/sys/kernel/osrelease", "6.12.0-31-amd64\n");
+    doctor_says(
+        &fake,
+        11,
+        "error: kernel 6.12.0-31-amd64: preload is for Rust-for-Linux 7.3 kernels, and it \
+         refuses to load on this one: fix: boot Linux 7.3.4 (on Debian: apt install -t \
+         trixie-backports linux-image-7.3.4+deb13-amd64)",
+    );
+    fake.write("proc/preload/deps", "pl_a: pl_b\npl_c: ?pl_d\n");
+    fake.write("proc/sys/kernel/osrelease", "7.3.9\n");
+    doctor_says(
+        &fake,
+        10,
+        "ok: kernel 7.3.9: preload is loaded on it (this preloadctl knows Linux 7.3.4)",
+    );
+
+    // abi needs the headers.
+    fake.write("proc/sys/kernel/osrelease", "7.3.4\n");
+    fs::remove_file(fake.path("lib/modules/7.3.4/build/Module.symvers")).unwrap();
+    doctor_says(
+        &fake,
+        10,
+        "warning: no {r}/lib/modules/7.3.4/build/Module.symvers: preloadctl abi snapshot and \
+         abi check cannot run: fix: apt install linux-headers-7.3.4",
+    );
+}
+
+#[test]
+fn doctor_wants_a_signed_preload_ko_for_every_kernel() {
+    let fake = doctor_fake();
+    fs::remove_file(fake.path("lib/modules/7.3.9/updates/preload.ko")).unwrap();
+    doctor_says(
+        &fake,
+        10,
+        "warning: no preload.ko for kernel 7.3.9 (installed): preload will not load after \
+         booting it: fix: apt install preload-modules-7.3.9, or build and install it: make \
+         modules KDIR=/lib/modules/7.3.9/build && install -D -m0644 \
+         build/custom/modules/preload/preload.ko /lib/modules/7.3.9/updates/preload.ko && \
+         depmod -a 7.3.9",
+    );
+    fs::remove_file(fake.path("lib/modules/7.3.4/updates/preload.ko")).unwrap();
+    doctor_says(
+        &fake,
+        11,
+        "error: no preload.ko for kernel 7.3.4 (running): preload cannot load: fix: apt install \
+         preload-modules-7.3.4, or build and install it: make modules \
+         KDIR=/lib/modules/7.3.4/build && install -D -m0644 \
+         build/custom/modules/preload/preload.ko /lib/modules/7.3.4/updates/preload.ko && \
+         depmod -a 7.3.4",
+    );
+
+    // Found anywhere under the release's directory, compressed or not.
+    fake.write("lib/modules/7.3.9/extra/preload/preload.ko.xz", "");
+    fake.write("lib/modules/7.3.4/extra/preload.ko", "\x7fELF unsigned\n");
+    let sign = "sign it with a key the kernel trusts (enrolled with mokutil --import): \
+                /lib/modules/7.3.4/build/scripts/sign-file sha256 MOK.priv MOK.der \
+                {r}/lib/modules/7.3.4/extra/preload.ko (docs/install.md, \"Signing, for Secure \
+                Boot\")";
+    doctor_says(
+        &fake,
+        11,
+        &format!(
+            "error: {{r}}/lib/modules/7.3.4/extra/preload.ko is not signed, and kernel 7.3.4 \
+             enforces signatures: it refuses to load it: fix: {sign}"
+        ),
+    );
+    doctor_says(
+        &fake,
+        11,
+        "warning: cannot tell whether {r}/lib/modules/7.3.9/extra/preload/preload.ko.xz is \
+         signed (it is compressed), and kernel 7.3.9 may enforce signatures: fix: check that \
+         modinfo -F signer {r}/lib/modules/7.3.9/extra/preload/preload.ko.xz names a key the \
+         kernel trusts; if it names none, sign it with a key the kernel trusts (enrolled with \
+         mokutil --import): /lib/modules/7.3.9/build/scripts/sign-file sha256 MOK.priv MOK.der \
+         {r}/lib/modules/7.3.9/extra/preload/preload.ko.xz (docs/install.md, \"Signing, for \
+         Secure Boot\")",
+    );
+
+    // Secure Boot off: unsigned modules load, unless module.sig_enforce=1.
+    fake.write(SECURE_BOOT, "\x06\0\0\0\0");
+    doctor_says(&fake, 0, "ok: Secure Boot is off");
+    doctor_says(
+        &fake,
+        0,
+        "ok: {r}/lib/modules/7.3.4/extra/preload.ko is not signed; signatures are not enforced \
+         (it loads, tainting the kernel)",
+    );
+    fake.write("sys/module/module/parameters/sig_enforce", "Y\n");
+    doctor_says(
+        &fake,
+        11,
+        "ok: Secure Boot is off; module.sig_enforce=1: the running kernel loads only signed \
+         modules",
+    );
+    fs::remove_file(fake.path("sys/module/module/parameters/sig_enforce")).unwrap();
+
+    // No EFI variable (no UEFI, or efivarfs not mounted): it cannot tell.
+    fs::remove_file(fake.path(SECURE_BOOT)).unwrap();
+    doctor_says(
+        &fake,
+        10,
+        "ok: cannot tell whether Secure Boot is on (no EFI variable {r}/sys/firmware/efi/efivars/\
+         SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c)",
+    );
+    doctor_says(
+        &fake,
+        10,
+        &format!(
+            "warning: {{r}}/lib/modules/7.3.4/extra/preload.ko is not signed, and whether Secure \
+             Boot is on cannot be told: if it is, kernel 7.3.4 refuses to load it: fix: {sign}"
+        ),
+    );
+}
+
+#[test]
+fn doctor_checks_what_is_set_up() {
+    let fake = doctor_fake();
+    // The config must parse; the live list is not compared then.
+    fake.write(
+        "etc/preload-modules.d/20-bad.conf",
+        "pl_c: pl_c\npl_b pl_c\n",
+    );
+    doctor_says(
+        &fake,
+        11,
+        "error: {r}/etc/preload-modules.d/20-bad.conf:1: pl_c depends on itself: fix: correct \
+         that line, then check with preloadctl check",
+    );
+    doctor_says(
+        &fake,
+        11,
+        "error: {r}/etc/preload-modules.d/20-bad.conf:2: missing ':' after the consumer name: \
+         fix: correct that line, then check with preloadctl check",
+    );
+    assert!(!fake.run(&["doctor"]).stdout.contains("live list"));
+    fake.write("etc/preload-modules.d/20-bad.conf", "pl_c: pl_gone\n");
+    doctor_says(
+        &fake,
+        10,
+        "warning: {r}/etc/preload-modules.d/20-bad.conf:1: module pl_gone is not installed \
+         under {r}/lib/modules/7.3.4: fix: install it under {r}/lib/modules/7.3.4, or remove it \
+         from the list",
+    );
+
+    // The live list must be the config's merge.
+    doctor_says(
+        &fake,
+        10,
+        "warning: the live list differs from the config (-live, +config): -pl_c: ?pl_d, +pl_c: \
+         ?pl_d pl_gone: fix: preloadctl apply",
+    );
+    fs::remove_file(fake.path("etc/preload-modules.d/20-bad.conf")).unwrap();
+    fake.write(
+        "proc/preload/deps",
+        "pl_a: pl_c\npl_b: pl_c\npl_c: pl_d\npl_d: pl_e\npl_e: pl_f\n",
+    );
+    doctor_says(
+        &fake,
+        10,
+        "warning: the live list differs from the config (-live, +config): -pl_a: pl_c, +pl_a: \
+         pl_b, -pl_b: pl_c, -pl_c: pl_d, +pl_c: ?pl_d, -pl_d: pl_e, ... (1 more): fix: \
+         preloadctl apply",
+    );
+
+    // preload must be loaded when a list is configured; the unit enabled.
+    fs::remove_dir_all(fake.path("proc/preload")).unwrap();
+    doctor_says(
+        &fake,
+        11,
+        "error: preload is not loaded ({r}/proc/preload/deps does not exist), and a list is \
+         configured: its consumers load without their dependencies: fix: modprobe preload",
+    );
+    fs::remove_file(fake.path(UNIT_LINK)).unwrap();
+    doctor_says(
+        &fake,
+        11,
+        "warning: preloadctl.service is not enabled (no {r}/etc/systemd/system/sysinit.target.\
+         wants/preloadctl.service): at boot only preload's own read of \
+         {r}/etc/preload-modules.conf applies, not {r}/etc/preload-modules.d/*.conf, and nothing \
+         says if preload did not load: fix: systemctl enable preloadctl.service",
+    );
+    // Neither matters without a list (the example config has none).
+    fs::remove_dir_all(fake.path("etc/preload-modules.d")).unwrap();
+    fake.write("etc/preload-modules.conf", "# an example\n");
+    doctor_says(
+        &fake,
+        0,
+        "ok: preload is not loaded, and no list is configured",
+    );
+    doctor_says(
+        &fake,
+        0,
+        "ok: preloadctl.service is not enabled, and no list is configured",
+    );
+    fs::remove_file(fake.path("etc/preload-modules.conf")).unwrap();
+    doctor_says(
+        &fake,
+        0,
+        "ok: no list is configured (no {r}/etc/preload-modules.conf, no \
+         {r}/etc/preload-modules.d/*.conf)",
+    );
+}
+
+#[test]
+fn doctor_finds_files_at_the_old_paths() {
+    let fake = doctor_fake();
+    // Debian's readahead daemon's configuration is not ours.
+    fake.write("etc/preload.conf", "[model]\ncycle = 20\n");
+    doctor_says(
+        &fake,
+        0,
+        "ok: {r}/etc/preload.conf belongs to Debian's readahead daemon (package preload), not \
+         used",
+    );
+    fake.write("etc/preload.conf", "pl_a: pl_b\n");
+    doctor_says(
+        &fake,
+        10,
+        "warning: an install from before the paths changed: {r}/etc/preload.conf not moved yet: \
+         fix: preloadctl migrate",
+    );
+    fake.write("etc/preload.conf", "what is this\n");
+    doctor_says(
+        &fake,
+        10,
+        "warning: {r}/etc/preload.conf is neither a dependency list nor the INI configuration of \
+         Debian's readahead daemon: preloadctl migrate refuses to run: fix: correct it \
+         (preloadctl check {r}/etc/preload.conf) or move it to {r}/etc/preload-modules.conf \
+         yourself",
+    );
+    fs::remove_file(fake.path("etc/preload.conf")).unwrap();
+    fake.write("var/lib/preload/last-good.conf", "pl_a: pl_c\n");
+    fake.write("var/lib/preload/preload.state", "PRELOAD 0.6.4 7\n");
+    fake.write("etc/preload.d/10-more.conf", "pl_c: ?pl_d\n");
+    doctor_says(
+        &fake,
+        10,
+        "warning: an install from before the paths changed: {r}/etc/preload.d/10-more.conf, \
+         {r}/var/lib/preload/last-good.conf not moved yet: fix: preloadctl migrate",
+    );
+    doctor_says(
+        &fake,
+        10,
+        "warning: {r}/etc/preload.d/10-more.conf and {r}/etc/preload-modules.d/10-more.conf \
+         both exist: preloadctl migrate moves nothing while they do: fix: move or remove one of \
+         them, then preloadctl migrate",
+    );
+    // Once migrated, nothing is left to say.
+    fs::remove_dir_all(fake.path("etc/preload.d")).unwrap();
+    assert_eq!(fake.run(&["migrate"]).code, 0);
+    let run = fake.run(&["doctor"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(!run.stdout.contains("old"), "{run:?}");
 }
 
 /// Interposers in every lifecycle state, and an empty
