@@ -4,6 +4,7 @@
 #   make test        host unit tests + fleet test + QEMU boot tests; ends "N passed, N failed"
 #   make test-debug  the guest suite on the debug kernel only (KASAN, kmemleak, ...)
 #   make test-fleet  the Ansible rollout (contrib/ansible) against 8 local fake nodes
+#   make test-deb    the Debian packages: build, lintian, install to purge in a trixie root
 #   make bench       load cost of preload, interposed vs direct calls, list writes
 #   make kernel      build (or reuse) the flavor's kernel tree
 #   make modules     build the modules for the flavor (or KDIR) into build/
@@ -14,9 +15,12 @@
 #   make fmt         format the Rust as the kernel formats its own (make test checks it)
 #   make install     install preloadctl, its systemd unit, the modules-load.d
 #                    snippet, the kernel postinst hook (preloadctl abi check),
+#                    the initramfs-tools hook and init-top script (early boot),
 #                    an example /etc/preload-modules.conf, the man pages
 #                    preloadctl(8) and preload-modules.conf(5) and the bash, zsh
 #                    and fish completions (DESTDIR, PREFIX)
+#   make deb         Debian packages in build/deb/: preloadctl and preload.ko
+#                    for Debian's 7.3 kernel (PRELOAD_SIGN_KEY signs it)
 # The kernel flavor: PRELOAD_KERNEL=test (default: the project's own test
 # kernel), PRELOAD_KERNEL=debug (the test kernel with KASAN, KFENCE,
 # kmemleak, UBSAN and the hang detectors, built by LLVM 19) or
@@ -39,7 +43,7 @@ PACKAGING := userspace/packaging
 # as share/ is, before they are installed.
 GENERATED := target/release/share
 
-.PHONY: all demo test test-debug test-fleet bench kernel modules ext print-kdir qemu userspace fmt install clean
+.PHONY: all demo test test-debug test-fleet test-deb deb bench kernel modules ext print-kdir qemu userspace fmt install clean
 all: modules userspace
 
 demo:
@@ -53,6 +57,9 @@ test-debug:
 
 test-fleet:
 	tests/fleet/run
+
+test-deb:
+	tests/deb/run
 
 bench:
 	tests/bench/run
@@ -79,6 +86,9 @@ fmt:
 userspace:
 	cargo build --release --locked --manifest-path userspace/Cargo.toml
 
+deb:
+	scripts/build-deb
+
 # The example config never replaces one that is there.
 install: userspace
 	install -D -m 0755 target/release/preloadctl $(DESTDIR)$(SBINDIR)/preloadctl
@@ -90,6 +100,9 @@ install: userspace
 	sed 's|@SBINDIR@|$(SBINDIR)|; s|@SYSCONFDIR@|$(SYSCONFDIR)|' $(PACKAGING)/kernel-postinst-preload-abi \
 	    >$(DESTDIR)$(SYSCONFDIR)/kernel/postinst.d/zz-preload-abi
 	chmod 0755 $(DESTDIR)$(SYSCONFDIR)/kernel/postinst.d/zz-preload-abi
+	install -D -m 0755 $(PACKAGING)/initramfs-hook $(DESTDIR)$(SYSCONFDIR)/initramfs-tools/hooks/preload-modules
+	install -D -m 0755 $(PACKAGING)/initramfs-init-top \
+	    $(DESTDIR)$(SYSCONFDIR)/initramfs-tools/scripts/init-top/preload-modules
 	[ -e $(DESTDIR)$(SYSCONFDIR)/preload-modules.conf ] || \
 	    install -m 0644 $(PACKAGING)/preload-modules.conf $(DESTDIR)$(SYSCONFDIR)/preload-modules.conf
 	rm -rf $(GENERATED)

@@ -56,11 +56,12 @@ pub enum Command {
     },
     /// Write the merged config to /proc/preload/deps in one update and verify it.
     ///
-    /// The live list is saved first as the last-known-good list (see
-    /// `rollback`); if the kernel refuses the new list, the live list stays
-    /// as it was. preload stays loaded: `reload` is another name for
-    /// `apply`, as `systemctl reload` re-reads a configuration without a
-    /// restart; `restart` unloads preload and loads it again.
+    /// The list it replaced and the one it wrote are recorded in the history
+    /// (see `history` and `rollback`); if the kernel refuses the new list,
+    /// the live list stays as it was. preload stays loaded: `reload` is
+    /// another name for `apply`, as `systemctl reload` re-reads a
+    /// configuration without a restart; `restart` unloads preload and loads
+    /// it again.
     #[command(visible_alias = "reload", after_help = EXIT_CODES_HELP)]
     Apply {
         /// Print the difference against the live list and change nothing.
@@ -69,14 +70,41 @@ pub enum Command {
         /// Files to apply [default: the config].
         files: Vec<PathBuf>,
     },
-    /// Undo the last `commit`, or restore the list saved by the last `apply`.
+    /// Undo the last `commit` or list change, or restore an earlier list
+    /// of the history (--to N).
     ///
     /// A commit is undone from its record under
     /// /var/lib/preloadctl/commit/: its modules, list files and list. With
-    /// no commit to undo, the list saved by the last `apply` or `restart`
-    /// that changed it is written back.
+    /// no commit to undo, the newest list in the history
+    /// (/var/lib/preloadctl/history/) from before the last `apply`,
+    /// `commit` or `restart` is written back with read-back; after a
+    /// rollback, a second one changes nothing (--to goes further back). The
+    /// list preload read at boot is not in the history: after a reboot,
+    /// rollback goes back from the list that was live before it.
     #[command(after_help = EXIT_CODES_HELP)]
-    Rollback,
+    Rollback {
+        /// Restore the list of history entry N (`preloadctl history`)
+        /// instead; a commit is not undone.
+        #[arg(long, value_name = "N")]
+        to: Option<u64>,
+        /// Print what would be restored, and the difference against the
+        /// live list, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// List the history of the live list, newest first, and which entry is live.
+    ///
+    /// Each entry's number, time (UTC), command, entries and what it came
+    /// from; the live one is marked *. Every `apply`, `commit`, `restart`
+    /// and `rollback` records the list it wrote (and the list it replaced,
+    /// if preloadctl did not write it and preload did not read it at boot);
+    /// the last 20 entries are kept in /var/lib/preloadctl/history/.
+    #[command(after_help = EXIT_CODES_HELP)]
+    History {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Check a bundle (list files, modules, manifest.json) against this
     /// machine and stage what changes, or veto it (exit code 7).
     ///
@@ -105,10 +133,19 @@ pub enum Command {
     /// Keeps what it replaced under /var/lib/preloadctl/commit/ for
     /// `rollback`; a commit that fails rolls itself back.
     #[command(after_help = EXIT_CODES_HELP)]
-    Commit,
+    Commit {
+        /// Check that nothing changed since `prepare`, print the files,
+        /// tools and list changes the commit would make, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Drop the staged change.
     #[command(after_help = EXIT_CODES_HELP)]
-    Abort,
+    Abort {
+        /// Print which change would be dropped and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Unload preload.ko and load it again with config= the merged config.
     ///
     /// The merged list is written to /run/preloadctl/preload-modules.conf
@@ -116,10 +153,15 @@ pub enum Command {
     /// and a preload.ko replaced on disk (an upgrade) runs from then on.
     /// Refuses, saying why and changing nothing, if preload is not loaded,
     /// is in use, is not installed, or the config does not check. If the
-    /// new load fails, preload is loaded again with the list it had. (Until
-    /// 2026-12 this was `reload`, which is now `apply`.)
+    /// new load fails, preload is loaded again with the list it had. The
+    /// list it loads is recorded in the history, as `apply` records its.
+    /// (Until 2026-12 this was `reload`, which is now `apply`.)
     #[command(after_help = EXIT_CODES_HELP)]
     Restart {
+        /// Check everything the restart checks, print the difference against
+        /// the live list, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
         /// Files to load [default: the config].
         files: Vec<PathBuf>,
     },
@@ -151,6 +193,12 @@ pub enum Command {
         /// to quiesce.
         #[arg(long, value_name = "MS", value_parser = milliseconds)]
         timeout: Option<u32>,
+        /// Check what preloadctl checks, print the request and whom NEW
+        /// would serve (and, with --update-config, the files it would
+        /// change), and change nothing (the kernel checks again at the real
+        /// swap).
+        #[arg(long)]
+        dry_run: bool,
         /// The interposer whose consumers move.
         old: String,
         /// The interposer that serves them from now on.
@@ -162,6 +210,10 @@ pub enum Command {
     /// the kernel refuses, says why.
     #[command(after_help = EXIT_CODES_HELP)]
     Start {
+        /// Say whether the state /proc/preload/interposers shows allows it,
+        /// and change nothing.
+        #[arg(long)]
+        dry_run: bool,
         /// The interposer.
         module: String,
     },
@@ -173,6 +225,10 @@ pub enum Command {
     /// again.
     #[command(after_help = EXIT_CODES_HELP)]
     Quiesce {
+        /// Say whether the state /proc/preload/interposers shows allows it,
+        /// and change nothing.
+        #[arg(long)]
+        dry_run: bool,
         /// The interposer.
         module: String,
     },
@@ -182,6 +238,10 @@ pub enum Command {
     /// interposer preload manages.
     #[command(after_help = EXIT_CODES_HELP)]
     Stop {
+        /// Print whether it would be quiesced first and unloaded, or why
+        /// not, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
         /// The interposer.
         module: String,
     },
@@ -232,6 +292,22 @@ pub enum Command {
         /// Explain against these files instead of the live list.
         files: Vec<PathBuf>,
     },
+    /// Check the machine for what preload needs and say what fixes each
+    /// problem.
+    ///
+    /// One line per finding, `error:`, `warning:` or `ok:`, with `fix:`
+    /// and the command: the running kernel (release, config: Rust, modules,
+    /// kprobes, ftrace, ORC), a preload.ko for every installed kernel,
+    /// signed if Secure Boot is on, preload loaded, the config, files at the
+    /// old paths, the headers `abi` needs, preloadctl.service enabled, the
+    /// live list equal to the config. Exit code 0: all ok; 10: warnings;
+    /// 11: errors.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Doctor {
+        /// Print the findings as a JSON array of {check, severity, message, fix}.
+        #[arg(long)]
+        json: bool,
+    },
     /// Write the man pages and the bash, zsh and fish completions under
     /// DIR, laid out as /usr/share is: man/man8/preloadctl.8,
     /// man/man5/preload-modules.conf.5,
@@ -254,20 +330,23 @@ impl Command {
     /// new one must say.
     pub fn changes_state(&self) -> bool {
         match self {
-            Command::Apply { dry_run, .. } | Command::Migrate { dry_run, .. } => !dry_run,
-            Command::Rollback
-            | Command::Commit
-            | Command::Abort
-            | Command::Restart { .. }
-            | Command::Swap { .. }
-            | Command::Start { .. }
-            | Command::Quiesce { .. }
-            | Command::Stop { .. } => true,
+            Command::Apply { dry_run, .. }
+            | Command::Migrate { dry_run, .. }
+            | Command::Rollback { dry_run, .. }
+            | Command::Commit { dry_run }
+            | Command::Abort { dry_run }
+            | Command::Restart { dry_run, .. }
+            | Command::Swap { dry_run, .. }
+            | Command::Start { dry_run, .. }
+            | Command::Quiesce { dry_run, .. }
+            | Command::Stop { dry_run, .. } => !dry_run,
             Command::Check { .. }
+            | Command::History { .. }
             | Command::Prepare { .. }
             | Command::Status { .. }
             | Command::Abi(_)
             | Command::Explain { .. }
+            | Command::Doctor { .. }
             | Command::Generate { .. } => false,
         }
     }

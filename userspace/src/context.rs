@@ -14,8 +14,8 @@ pub const CONFIG_FILE: &str = "/etc/preload-modules.conf";
 pub const SNIPPETS_DIR: &str = "/etc/preload-modules.d";
 /// The rollout's veto hooks.
 pub const VETO_DIR: &str = "/etc/preloadctl/veto.d";
-/// The last-known-good list, the staged change, the last commit's record
-/// and the ABI records.
+/// The history of the live list, the staged change, the last commit's
+/// record and the ABI records.
 pub const STATE_DIR: &str = "/var/lib/preloadctl";
 /// Where `restart` writes the merged list for preload.ko to read at load.
 pub const RUN_DIR: &str = "/run/preloadctl";
@@ -28,7 +28,7 @@ pub struct Context {
     /// preload's `/proc` files.
     pub proc: Proc,
     root: PathBuf,
-    /// Where the last-known-good list is kept.
+    /// Where the history, the staged change and the records are kept.
     pub state_dir: PathBuf,
     /// Where `restart` writes the list for preload to read.
     pub run_dir: PathBuf,
@@ -98,7 +98,14 @@ impl Context {
         self.state_dir.join("commit")
     }
 
-    /// Returns the file holding the last-known-good list.
+    /// Returns the directory of the history of the live list (`history`,
+    /// `rollback`).
+    pub fn history_dir(&self) -> PathBuf {
+        self.state_dir.join("history")
+    }
+
+    /// Returns the file an older preloadctl kept the last-known-good list
+    /// in; the history takes it over.
     pub fn last_good(&self) -> PathBuf {
         self.state_dir.join("last-good.conf")
     }

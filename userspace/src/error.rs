@@ -35,6 +35,10 @@ pub enum Exit {
     /// can first): a list, a swap, a lifecycle transition, `rmmod` or
     /// `modprobe`; `explain`: loading the module would fail.
     Kernel = 9,
+    /// `doctor`: it found warnings, and no errors.
+    DoctorWarnings = 10,
+    /// `doctor`: it found errors.
+    DoctorErrors = 11,
 }
 
 impl From<Exit> for ExitCode {
@@ -60,7 +64,9 @@ Exit codes:
      `preloadctl quiesce OLD` to finish it
   9  the kernel refused the request, or would (checked first): a list, a swap, a
      lifecycle transition, rmmod or modprobe (restart); explain: loading the
-     module would fail";
+     module would fail
+  10  doctor: it found warnings (and no errors)
+  11  doctor: it found errors";
 
 /// A failure reported to the user: one message and an exit code.
 #[derive(Debug)]
@@ -137,6 +143,8 @@ mod tests {
             Exit::Vetoed,
             Exit::Quiescing,
             Exit::Kernel,
+            Exit::DoctorWarnings,
+            Exit::DoctorErrors,
         ];
         for (code, exit) in all.into_iter().enumerate() {
             assert_eq!(exit as usize, code, "{exit:?}");

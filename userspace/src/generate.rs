@@ -5,8 +5,8 @@
 //! `preload-modules.conf(5)` is written by hand
 //! (`packaging/preload-modules.conf.5`) and carried in the binary.
 
-use crate::abi::report::format_utc;
 use crate::cli::Cli;
+use crate::clock;
 use crate::context::{CONFIG_FILE, RUN_DIR, SNIPPETS_DIR, STATE_DIR, VETO_DIR};
 use crate::error::{Error, Exit, EXIT_CODES_HELP};
 use clap::{Arg, CommandFactory};
@@ -202,8 +202,9 @@ pub fn man_page() -> String {
         ),
         (
             format!("{STATE_DIR}/"),
-            "The last-known-good list (last-good.conf), the staged change (staged/), the last \
-             commit's record (commit/, rolled-back/), the kernel symbol records (abi/).",
+            "The history of the live list (history/: the last 20 lists written, which history \
+             lists and rollback goes back in), the staged change (staged/), the last commit's \
+             record (commit/, rolled-back/), the kernel symbol records (abi/).",
         ),
         (
             format!("{VETO_DIR}/"),
@@ -237,12 +238,8 @@ fn page_date() -> String {
     let secs = std::env::var("SOURCE_DATE_EPOCH")
         .ok()
         .and_then(|s| s.trim().parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs())
-        });
-    let stamp = format_utc(secs);
+        .unwrap_or_else(clock::now);
+    let stamp = clock::format_utc(secs);
     stamp.split('T').next().unwrap_or_default().to_owned()
 }
 
@@ -404,13 +401,18 @@ mod tests {
     fn every_exit_code_is_on_the_page() {
         let codes = exit_codes();
         let numbers: Vec<&str> = codes.iter().map(|(c, _)| c.as_str()).collect();
-        assert_eq!(numbers, ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
+        assert_eq!(
+            numbers,
+            ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11"]
+        );
         assert_eq!(
             codes[8].1,
             "swap: the consumers moved to NEW, but OLD is still quiescing (a call is still \
              inside it: --timeout ran out, or SIGINT/SIGTERM ended the wait); run \
              `preloadctl quiesce OLD` to finish it"
         );
+        assert_eq!(codes[10].1, "doctor: it found warnings (and no errors)");
+        assert_eq!(codes[11].1, "doctor: it found errors");
     }
 
     #[test]
@@ -422,6 +424,7 @@ mod tests {
             "apply, reload",
             "restart",
             "rollback",
+            "history",
             "prepare",
             "commit",
             "abort",
@@ -432,6 +435,7 @@ mod tests {
             "migrate",
             "status",
             "explain",
+            "doctor",
             "abi snapshot",
             "abi check",
         ] {

@@ -8,10 +8,16 @@
 //! log of the commands that change state), `config.rs`, `context.rs`,
 //! `error.rs`, `modules.rs`, `output.rs` (`--quiet`), `procfs.rs`,
 //! `rename.rs` (a dependency renamed in the config files), `store.rs`,
+//! `history.rs` (the history of the live list), `diff.rs`, `clock.rs`,
 //! `tools.rs` and `sys.rs`. Between the folders: `list/` uses `rollout/`
 //! (rollback undoes a commit) and `abi/` (status shows the last report),
 //! `rollout/` uses `abi/` (prepare checks the staged modules); nothing
 //! goes back up.
+//!
+//! `doctor/` checks the machine for what preload needs; it uses `list/`
+//! (the difference of two lists, migrate's plan) and, at the bottom,
+//! `kernels.rs`: the installed kernels and their preload.ko, which
+//! `status` lists too.
 //!
 //! `unsafe` code lives only in `sys.rs`: Cargo.toml denies the
 //! `unsafe_code` lint and `mod sys` alone allows it.
@@ -19,10 +25,15 @@
 mod abi;
 mod audit;
 mod cli;
+mod clock;
 mod config;
 mod context;
+mod diff;
+mod doctor;
 mod error;
 mod generate;
+mod history;
+mod kernels;
 mod lifecycle;
 mod list;
 mod modules;
@@ -80,7 +91,8 @@ fn run(cli: Cli) -> Result<Exit, Error> {
             files,
         } => list::check::run(&ctx, files, strict, json),
         Command::Apply { dry_run, files } => list::apply::apply(&ctx, files, dry_run),
-        Command::Rollback => list::apply::rollback(&ctx),
+        Command::Rollback { to, dry_run } => list::rollback::run(&ctx, to, dry_run),
+        Command::History { json } => list::history::run(&ctx, json),
         Command::Prepare {
             json,
             reload_consumers,
@@ -93,9 +105,9 @@ fn run(cli: Cli) -> Result<Exit, Error> {
                 reload_consumers,
             },
         ),
-        Command::Commit => rollout::commit::run(&ctx),
-        Command::Abort => rollout::stage::abort(&ctx),
-        Command::Restart { files } => list::restart::run(&ctx, files),
+        Command::Commit { dry_run } => rollout::commit::run(&ctx, dry_run),
+        Command::Abort { dry_run } => rollout::stage::abort(&ctx, dry_run),
+        Command::Restart { dry_run, files } => list::restart::run(&ctx, files, dry_run),
         Command::Status { json } => list::status::run(&ctx, json),
         Command::Migrate { dry_run } => list::migrate::run(&ctx, dry_run),
         Command::Swap {
@@ -103,6 +115,7 @@ fn run(cli: Cli) -> Result<Exit, Error> {
             update_config,
             json,
             timeout,
+            dry_run,
             old,
             new,
         } => lifecycle::swap::run(
@@ -114,13 +127,16 @@ fn run(cli: Cli) -> Result<Exit, Error> {
                 timeout,
                 update_config,
                 json,
+                dry_run,
             },
         ),
-        Command::Start { module } => lifecycle::transition::request(&ctx, Request::Start, &module),
-        Command::Quiesce { module } => {
-            lifecycle::transition::request(&ctx, Request::Quiesce, &module)
+        Command::Start { dry_run, module } => {
+            lifecycle::transition::request(&ctx, Request::Start, &module, dry_run)
         }
-        Command::Stop { module } => lifecycle::transition::stop(&ctx, &module),
+        Command::Quiesce { dry_run, module } => {
+            lifecycle::transition::request(&ctx, Request::Quiesce, &module, dry_run)
+        }
+        Command::Stop { dry_run, module } => lifecycle::transition::stop(&ctx, &module, dry_run),
         Command::Explain {
             json,
             module,
@@ -148,5 +164,6 @@ fn run(cli: Cli) -> Result<Exit, Error> {
                 report,
             },
         ),
+        Command::Doctor { json } => doctor::run(&ctx, json),
     }
 }

@@ -192,6 +192,14 @@ impl Proc {
         Ok(parse_loaded(&text))
     }
 
+    /// Returns this boot's id (`/proc/sys/kernel/random/boot_id`, new at
+    /// every boot), if it can be read.
+    pub fn boot_id(&self) -> Option<String> {
+        let text = fs::read_to_string(self.dir.join("sys/kernel/random/boot_id")).ok()?;
+        let id = text.trim();
+        (!id.is_empty()).then(|| id.to_owned())
+    }
+
     /// Returns whether this process has `CAP_SYS_MODULE`, if it can tell.
     pub fn has_cap_sys_module(&self) -> Option<bool> {
         let status = fs::read_to_string(self.dir.join("self/status")).ok()?;

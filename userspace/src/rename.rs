@@ -112,6 +112,17 @@ pub fn find(sources: &[PathBuf], old: &str, new: &str) -> Result<Vec<Naming>, Er
 /// error the config does not have now (a module depending on itself, a
 /// cycle): then the error names each one.
 pub fn update(sources: &[PathBuf], old: &str, new: &str) -> Result<Vec<Naming>, Error> {
+    let found = check(sources, old, new)?;
+    for naming in &found {
+        write_in_place(&naming.file, &naming.renamed)?;
+    }
+    Ok(found)
+}
+
+/// What [`update`] would rename, writing nothing (`swap --dry-run
+/// --update-config`): the files of `sources` that name `old`, or the
+/// error `update` would refuse with.
+pub fn check(sources: &[PathBuf], old: &str, new: &str) -> Result<Vec<Naming>, Error> {
     let found = find(sources, old, new)?;
     if found.is_empty() {
         return Ok(found);
@@ -137,9 +148,6 @@ pub fn update(sources: &[PathBuf], old: &str, new: &str) -> Result<Vec<Naming>, 
             ),
             new_errors,
         ));
-    }
-    for naming in &found {
-        write_in_place(&naming.file, &naming.renamed)?;
     }
     Ok(found)
 }

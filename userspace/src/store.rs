@@ -1,7 +1,7 @@
 //! Where the list is kept and how it is written: the live list in
-//! `/proc/preload/deps` (parsed, replaced, read back), the last-known-good
-//! copy under `/var/lib/preloadctl`, and the files preloadctl keeps, each written
-//! atomically. The command folders share these; nothing here knows a
+//! `/proc/preload/deps` (parsed, replaced, read back), and the files
+//! preloadctl keeps, each written atomically (the history of the live list
+//! is `history.rs`). The command folders share these; nothing here knows a
 //! command.
 
 use crate::config::{self, Config};
@@ -41,11 +41,6 @@ pub fn choose_list(ctx: &Context, files: Vec<PathBuf>) -> Result<(Config, String
         _ => format!("the config, {}", names.join(" ")),
     };
     Ok((loaded.config, source))
-}
-
-/// Saves the live list as the last-known-good one, atomically.
-pub fn save_last_good(ctx: &Context, live_text: &str) -> Result<(), Error> {
-    write_atomically(&ctx.last_good(), live_text)
 }
 
 /// Writes `text` to `path` through a temporary file and a rename, creating

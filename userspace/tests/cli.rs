@@ -229,19 +229,25 @@ fn apply_writes_verifies_and_rollback_restores() {
     fake.write("new.conf", "pl-a: pl_b\n\n# merged\npl_a: ?pl_c pl_b\n");
     let run = fake.run(&["apply", "new.conf"]);
     assert_eq!(run.code, 0, "{run:?}");
-    assert_eq!(fake.read("proc/preload/deps"), "pl_a: pl_b ?pl_c\n");
     assert_eq!(
-        fake.read("var/lib/preloadctl/last-good.conf"),
+        run.stdout,
+        "applied (entries: 2, files: 1); history entry 2\n"
+    );
+    assert_eq!(fake.read("proc/preload/deps"), "pl_a: pl_b ?pl_c\n");
+    // The list it replaced, which preloadctl did not write, is entry 1.
+    assert_eq!(
+        fake.read("var/lib/preloadctl/history/1.conf"),
         "pl_c: pl_d\n"
+    );
+    assert_eq!(
+        fake.read("var/lib/preloadctl/history/2.conf"),
+        "pl_a: pl_b ?pl_c\n"
     );
 
-    // Applying the same list again keeps the last-known-good list.
+    // Applying the same list again records nothing.
     let again = fake.run(&["apply", "new.conf"]);
     assert_eq!(again.stdout, "unchanged (entries: 2)\n");
-    assert_eq!(
-        fake.read("var/lib/preloadctl/last-good.conf"),
-        "pl_c: pl_d\n"
-    );
+    assert!(!fake.path("var/lib/preloadctl/history/3.json").exists());
 
     let rollback = fake.run(&["rollback"]);
     assert_eq!(rollback.code, 0, "{rollback:?}");
@@ -275,22 +281,439 @@ fn failed_applies_change_nothing() {
     assert!(unloaded.stderr.contains("preload is not loaded"));
 }
 
+impl Fake {
+    /// A boot of the fake machine: `id` in `/proc/sys/kernel/random/boot_id`.
+    fn boot(&self, id: &str) {
+        self.write("proc/sys/kernel/random/boot_id", &format!("{id}\n"));
+    }
+
+    /// `history --json`'s entries as `(number, command, live)`, newest first.
+    fn history(&self) -> Vec<(u64, String, bool)> {
+        let run = self.run(&["history", "--json"]);
+        assert_eq!(run.code, 0, "{run:?}");
+        let json: Value = serde_json::from_str(&run.stdout).unwrap();
+        json["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["number"].as_u64().unwrap(),
+                    e["command"].as_str().unwrap().to_owned(),
+                    e["live"].as_bool().unwrap(),
+                )
+            })
+            .collect()
+    }
+}
+
+/// `(number, command, live)` for the history.
+fn entry(number: u64, command: &str, live: bool) -> (u64, String, bool) {
+    (number, command.to_owned(), live)
+}
+
+#[test]
+fn a_reboot_does_not_push_the_real_previous_list_out() {
+    let fake = Fake::new();
+    fake.boot("boot-1");
+    fake.write("proc/preload/deps", "pl_c: pl_a\n");
+    fake.write("etc/preload-modules.conf", "pl_a: pl_b\n");
+    fake.write("etc/preload-modules.d/50-site.conf", "pl_c: pl-d\n");
+    assert_eq!(fake.run(&["apply"]).code, 0);
+    let with_snippet = "pl_a: pl_b\npl_c: pl_d\n";
+    assert_eq!(fake.read("proc/preload/deps"), with_snippet);
+    fake.write("etc/preload-modules.d/50-site.conf", "pl_c: pl-d ?pl_b\n");
+    assert_eq!(fake.run(&["apply"]).code, 0);
+    let newer = "pl_a: pl_b\npl_c: pl_d ?pl_b\n";
+    assert_eq!(fake.read("proc/preload/deps"), newer);
+
+    // A reboot: preload loads with /etc/preload-modules.conf alone, then
+    // preloadctl.service applies the config.
+    fake.boot("boot-2");
+    fake.write("proc/preload/deps", "pl_a: pl_b\n");
+    let boot = fake.run(&["apply"]);
+    assert_eq!(boot.code, 0, "{boot:?}");
+    assert_eq!(
+        boot.stdout,
+        "applied (entries: 3, files: 2); the list of history entry 3 again \
+         (the list it replaced, read by preload at boot, is not recorded)\n"
+    );
+    assert_eq!(fake.read("proc/preload/deps"), newer);
+    assert_eq!(
+        fake.history(),
+        [
+            entry(3, "apply", true),
+            entry(2, "apply", false),
+            entry(1, "found", false)
+        ]
+    );
+
+    // rollback goes back to the list with the snippet, not the early list.
+    let rollback = fake.run(&["rollback"]);
+    assert_eq!(rollback.code, 0, "{rollback:?}");
+    assert_eq!(fake.read("proc/preload/deps"), with_snippet);
+    // Once rolled back, a second rollback changes nothing.
+    let again = fake.run(&["rollback"]);
+    assert_eq!(again.code, 0, "{again:?}");
+    assert!(again.stdout.starts_with("unchanged: "), "{again:?}");
+    assert_eq!(fake.read("proc/preload/deps"), with_snippet);
+
+    // A reboot with a changed config: the boot-time apply is a change, and
+    // rollback goes back to the list that was live before the reboot.
+    fake.boot("boot-3");
+    fake.write("proc/preload/deps", "pl_a: pl_b\n");
+    fake.write("etc/preload-modules.d/50-site.conf", "pl_c: ?pl_b\n");
+    assert_eq!(fake.run(&["apply"]).code, 0);
+    assert_eq!(fake.read("proc/preload/deps"), "pl_a: pl_b\npl_c: ?pl_b\n");
+    assert_eq!(fake.run(&["rollback"]).code, 0);
+    assert_eq!(fake.read("proc/preload/deps"), with_snippet);
+
+    // Later in the same boot, a list written outside preloadctl is
+    // recorded before it is replaced, and rollback can return to it.
+    fake.write("proc/preload/deps", "pl_b: pl_c\n");
+    assert_eq!(fake.run(&["apply"]).code, 0);
+    assert_eq!(
+        fake.history()[..2],
+        [entry(8, "apply", true), entry(7, "found", false)]
+    );
+    assert_eq!(fake.run(&["rollback"]).code, 0);
+    assert_eq!(fake.read("proc/preload/deps"), "pl_b: pl_c\n");
+}
+
+#[test]
+fn without_a_boot_id_the_list_of_the_main_file_is_the_boot_list() {
+    let fake = Fake::new();
+    fake.write("etc/preload-modules.conf", "pl_a: pl_b\n");
+    fake.write("etc/preload-modules.d/50-site.conf", "pl_c: pl-d\n");
+    // What preload read at load: not recorded.
+    fake.write("proc/preload/deps", "pl_a: pl_b\n");
+    let run = fake.run(&["apply"]);
+    assert!(run.stdout.ends_with(
+        "history entry 1 (the list it replaced, read by preload at boot, is not recorded)\n"
+    ));
+    assert_eq!(fake.history(), [entry(1, "apply", true)]);
+    let nothing = fake.run(&["rollback"]);
+    assert_eq!(nothing.code, 5, "{nothing:?}");
+    assert!(
+        nothing
+            .stderr
+            .contains("nothing to roll back to: the history has no list before entry 1"),
+        "{nothing:?}"
+    );
+    // Anything else was written by someone: recorded.
+    fake.write("proc/preload/deps", "pl_b: pl_c\n");
+    assert_eq!(fake.run(&["apply"]).code, 0);
+    assert_eq!(
+        fake.history(),
+        [
+            entry(3, "apply", true),
+            entry(2, "found", false),
+            entry(1, "apply", false)
+        ]
+    );
+}
+
+#[test]
+fn history_is_newest_first_and_keeps_the_last_20() {
+    let fake = Fake::new();
+    fake.boot("boot-1");
+    for i in 1..=25 {
+        fake.write("list.conf", &format!("pl_{i}: pl_b\n"));
+        let run = fake.run(&["apply", "list.conf"]);
+        assert_eq!(run.code, 0, "{run:?}");
+        assert!(
+            run.stdout.contains(&format!("; history entry {i}")),
+            "{run:?}"
+        );
+    }
+    let history = fake.history();
+    let numbers: Vec<u64> = history.iter().map(|e| e.0).collect();
+    assert_eq!(numbers, (6..=25).rev().collect::<Vec<u64>>());
+    assert!(history.iter().all(|e| e.1 == "apply"));
+    assert_eq!(
+        history
+            .iter()
+            .filter(|e| e.2)
+            .map(|e| e.0)
+            .collect::<Vec<_>>(),
+        [25]
+    );
+    assert!(!fake.path("var/lib/preloadctl/history/5.conf").exists());
+    assert!(!fake.path("var/lib/preloadctl/history/5.json").exists());
+    assert_eq!(
+        fake.read("var/lib/preloadctl/history/6.conf"),
+        "pl_6: pl_b\n"
+    );
+
+    let text = fake.run(&["history"]);
+    assert_eq!(text.code, 0, "{text:?}");
+    let lines: Vec<&str> = text.stdout.lines().collect();
+    assert_eq!(lines.len(), 22, "{text:?}");
+    assert_eq!(
+        lines[0],
+        "   N  TIME                  COMMAND  ENTRIES  WHAT"
+    );
+    let list = fake.path("list.conf");
+    let newest = format!("  apply          1  {}", list.display());
+    assert!(lines[1].starts_with("* 25  20"), "{text:?}");
+    assert!(lines[1].ends_with(&newest), "{text:?}");
+    assert!(lines[2].starts_with("  24  20"), "{text:?}");
+    assert_eq!(lines[21], "live: entry 25 (*)");
+
+    let json: Value = serde_json::from_str(&fake.run(&["history", "--json"]).stdout).unwrap();
+    assert_eq!(json["live"], 25);
+    assert_eq!(json["live_known"], true);
+    let newest = &json["entries"][0];
+    assert_eq!(newest["sources"][0], list.display().to_string());
+    assert_eq!(newest["entries"], 1);
+    assert_eq!(newest["replaced"], 24);
+    assert!(newest["time"].as_str().unwrap().ends_with('Z'));
+
+    // Without preload, the history is shown all the same.
+    fs::remove_dir_all(fake.path("proc/preload")).unwrap();
+    let unloaded = fake.run(&["history"]);
+    assert_eq!(unloaded.code, 0, "{unloaded:?}");
+    assert!(unloaded
+        .stdout
+        .ends_with("live: unknown (preload is not loaded)\n"));
+    assert!(unloaded.stdout.contains("\n  25  "), "{unloaded:?}");
+}
+
+#[test]
+fn rollback_to_restores_an_entry_and_dry_run_changes_nothing() {
+    let fake = Fake::new();
+    fake.boot("boot-1");
+    for list in ["pl_a: pl_b\n", "pl_a: pl_c\n", "pl_a: pl_c pl_b\n"] {
+        fake.write("list.conf", list);
+        assert_eq!(fake.run(&["apply", "list.conf"]).code, 0);
+    }
+    let before = listing(&fake);
+    let dry = fake.run(&["rollback", "--to", "1", "--dry-run"]);
+    assert_eq!(dry.code, 0, "{dry:?}");
+    let lines: Vec<&str> = dry.stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("would restore history entry 1 (apply, 20"),
+        "{dry:?}"
+    );
+    assert!(lines[0].ends_with(", entries: 1):"), "{dry:?}");
+    assert_eq!(
+        lines[1..],
+        [
+            "-pl_a: pl_c pl_b",
+            "+pl_a: pl_b",
+            "dry run: nothing was changed"
+        ]
+    );
+    let plain = fake.run(&["rollback", "--dry-run"]);
+    assert_eq!(plain.code, 0, "{plain:?}");
+    assert!(plain.stdout.starts_with("would restore history entry 2 "));
+    assert_eq!(listing(&fake), before);
+
+    let run = fake.run(&["rollback", "--to", "1"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.ends_with("; history entry 4\n"), "{run:?}");
+    assert_eq!(fake.read("proc/preload/deps"), "pl_a: pl_b\n");
+    assert_eq!(
+        fake.history(),
+        [
+            entry(4, "rollback", true),
+            entry(3, "apply", false),
+            entry(2, "apply", false),
+            entry(1, "apply", false)
+        ]
+    );
+    let text = fake.run(&["history"]).stdout;
+    assert!(text.contains("  rollback        1  to entry 1\n"), "{text}");
+    // A second rollback changes nothing; --to goes anywhere.
+    assert!(fake.run(&["rollback"]).stdout.starts_with("unchanged: "));
+    assert_eq!(fake.run(&["rollback", "--to", "3"]).code, 0);
+    assert_eq!(fake.read("proc/preload/deps"), "pl_a: pl_c pl_b\n");
+
+    let missing = fake.run(&["rollback", "--to", "9"]);
+    assert_eq!(missing.code, 5, "{missing:?}");
+    let dir = fake.path("var/lib/preloadctl/history");
+    assert_eq!(
+        missing.stderr_lines(),
+        [format!(
+            "preloadctl: no entry 9 in the history ({}: it holds entries 1 to 5; \
+             `preloadctl history` lists them)",
+            dir.display()
+        )]
+    );
+    assert_eq!(fake.run(&["rollback", "--to", "x"]).code, 2);
+}
+
+#[test]
+fn an_older_last_good_list_still_rolls_back_and_joins_the_history() {
+    let fake = Fake::new();
+    fake.boot("boot-1");
+    fake.write("var/lib/preloadctl/last-good.conf", "pl_a: pl_c\n");
+    fake.write("proc/preload/deps", "pl_a: pl_b\n");
+    let history = fake.run(&["history"]);
+    assert!(
+        history
+            .stdout
+            .contains("  last-good        1  saved by an older preloadctl: "),
+        "{history:?}"
+    );
+    let run = fake.run(&["rollback"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(fake.read("proc/preload/deps"), "pl_a: pl_c\n");
+    assert!(!fake.path("var/lib/preloadctl/last-good.conf").exists());
+    assert_eq!(
+        fake.read("var/lib/preloadctl/history/1.conf"),
+        "pl_a: pl_c\n"
+    );
+    assert_eq!(
+        fake.history(),
+        [
+            entry(3, "rollback", true),
+            entry(2, "found", false),
+            entry(1, "last-good", false)
+        ]
+    );
+}
+
+#[test]
+fn dry_runs_change_nothing() {
+    let fake = lifecycle_fake();
+    fake.boot("boot-1");
+    fake.write("proc/preload/deps", "pl_c: pl_d\n");
+    fake.write("etc/preload-modules.conf", "pl_a: pl_b\n");
+    fake.write("proc/preload/swap", "");
+    fake.write("bad.conf", "pl_a pl_b\n");
+    // Any tool run is a failure.
+    fake.write(
+        "bin/tool",
+        "#!/bin/sh\necho \"$*\" >>\"$(dirname \"$0\")/../tools.log\"\n",
+    );
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(fake.path("bin/tool"), fs::Permissions::from_mode(0o755)).unwrap();
+    let tool = fake.path("bin/tool").display().to_string();
+    let (rmmod, modprobe) = (format!("{tool} rmmod"), format!("{tool} modprobe"));
+    let tools = [
+        ("PRELOADCTL_RMMOD", rmmod.as_str()),
+        ("PRELOADCTL_MODPROBE", modprobe.as_str()),
+    ];
+    let before = listing(&fake);
+    let dry = |args: &[&str]| {
+        let mut args = args.to_vec();
+        args.push("--dry-run");
+        let run = fake.run_env(&args, &tools);
+        assert_eq!(
+            listing(&fake),
+            before,
+            "{args:?} changed something: {run:?}"
+        );
+        run
+    };
+    let config = fake.path("run/preloadctl/preload-modules.conf");
+    let restart = dry(&["restart"]);
+    assert_eq!(restart.code, 0, "{restart:?}");
+    assert_eq!(
+        restart.stdout,
+        format!(
+            "would unload preload (rmmod preload) and load it again with config={}, \
+             written with the merged list (entries: 1, files: 1)\n\
+             +pl_a: pl_b\n-pl_c: pl_d\ndry run: nothing was changed\n",
+            config.display()
+        )
+    );
+    assert_eq!(dry(&["restart", "bad.conf"]).code, 1);
+    // `reload` is `apply`: its dry run is apply's.
+    let reload = dry(&["reload"]);
+    assert_eq!(
+        (reload.code, reload.stdout.as_str()),
+        (0, "+pl_a: pl_b\n-pl_c: pl_d\n"),
+        "{reload:?}"
+    );
+
+    let start = dry(&["start", "fresh"]);
+    assert_eq!(
+        (start.code, start.stdout.as_str()),
+        (
+            0,
+            "would start fresh (it is loaded); its start handler runs\n\
+             dry run: nothing was changed\n"
+        )
+    );
+    let started = dry(&["start", "running"]);
+    assert_eq!(started.code, 9, "{started:?}");
+    assert_eq!(
+        started.stderr_lines(),
+        ["preloadctl: start running refused: running is already started"]
+    );
+    let quiesce = dry(&["quiesce", "running"]);
+    assert_eq!(quiesce.code, 0, "{quiesce:?}");
+    assert!(quiesce
+        .stdout
+        .starts_with("would quiesce running (it is started): wait until no call runs in it"));
+    let busy = dry(&["quiesce", "busy"]);
+    assert_eq!(busy.code, 9, "{busy:?}");
+    assert!(busy
+        .stderr
+        .contains("busy serves 2 consumer(s): pl_a, pl_user"));
+    assert_eq!(dry(&["quiesce", "fresh"]).code, 9);
+    assert_eq!(dry(&["start", "gone"]).code, 9);
+
+    let stop = dry(&["stop", "running"]);
+    assert_eq!(
+        (stop.code, stop.stdout.as_str()),
+        (
+            0,
+            "would quiesce, then unload running (rmmod running)\ndry run: nothing was changed\n"
+        )
+    );
+    assert_eq!(dry(&["stop", "busy"]).code, 9);
+
+    let swap = dry(&["swap", "busy", "fresh", "--timeout", "50"]);
+    assert_eq!(swap.code, 9, "{swap:?}");
+    fake.write(
+        "proc/preload/interposers",
+        "interposer bound=1 consumers=pl_a symbols=x version=1.0 swap=yes state=started handlers=quiesce\n\
+         interposer_v2 bound=0 consumers=- symbols=x version=2.0 swap=yes state=started handlers=quiesce\n",
+    );
+    let before_swap = listing(&fake);
+    let swap = fake.run(&[
+        "swap",
+        "interposer",
+        "interposer_v2",
+        "--timeout",
+        "50",
+        "--dry-run",
+    ]);
+    assert_eq!(swap.code, 0, "{swap:?}");
+    assert!(
+        swap.stdout
+            .starts_with("would write \"interposer interposer_v2 timeout=50\" to "),
+        "{swap:?}"
+    );
+    assert!(swap.stdout.contains(": interposer_v2 would serve pl_a; "));
+    assert_eq!(listing(&fake), before_swap);
+    assert!(!fake.path("tools.log").exists());
+}
+
 #[test]
 fn status_shows_counters_and_interposers() {
     let fake = Fake::new();
     fake.write("proc/preload/deps", "pl_a: pl_b pl_c\npl_c: pl_d\n");
     let run = fake.run(&["status"]);
     assert_eq!(run.code, 0, "{run:?}");
+    let modules = fake.path(MODULES);
     assert_eq!(
         run.stdout,
-        "preload        loaded\n\
-         entries        3 (2 consumers)\n\
-         loads_seen     5\n\
-         loads_matched  2\n\
-         deps_loaded    1\n\
-         deps_present   1\n\
-         failures       0\n\
-         interposers    none\n"
+        format!(
+            "preload        loaded\n\
+            kernel         7.3.0 (running): {}/extra/preload.ko\n\
+            entries        3 (2 consumers)\n\
+            loads_seen     5\n\
+            loads_matched  2\n\
+            deps_loaded    1\n\
+            deps_present   1\n\
+            failures       0\n\
+            interposers    none\n",
+            modules.display()
+        )
     );
     let json: Value = serde_json::from_str(&fake.run(&["status", "--json"]).stdout).unwrap();
     assert_eq!(json["interposers"], serde_json::json!([]));
@@ -363,12 +786,503 @@ fn status_without_preload() {
     fs::remove_dir_all(fake.path("proc/preload")).unwrap();
     let run = fake.run(&["status"]);
     assert_eq!(
-        (run.code, run.stdout.as_str()),
-        (3, "preload        not loaded\n")
+        (run.code, run.stdout),
+        (
+            3,
+            format!(
+                "preload        not loaded\n\
+                 kernel         7.3.0 (running): {}/extra/preload.ko\n",
+                fake.path(MODULES).display()
+            )
+        )
     );
     let json: Value = serde_json::from_str(&fake.run(&["status", "--json"]).stdout).unwrap();
     assert_eq!(json["loaded"], false);
     assert_eq!(json["interposers"], serde_json::json!([]));
+}
+
+#[test]
+fn status_shows_the_preload_ko_of_each_kernel() {
+    let fake = Fake::new();
+    fake.write("lib/modules/7.3.10/updates/dkms/preload.ko.zst", "");
+    fs::create_dir_all(fake.path("lib/modules/7.3.9/kernel")).unwrap();
+    fake.write("lib/modules/7.3.9/build/preload.ko", "");
+    let modules = fake.path("lib/modules");
+    let m = modules.display();
+    let run = fake.run(&["status"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.starts_with(&format!(
+            "preload        loaded\n\
+             kernel         7.3.0 (running): {m}/7.3.0/extra/preload.ko\n\
+             kernel         7.3.9: no preload.ko\n\
+             kernel         7.3.10: {m}/7.3.10/updates/dkms/preload.ko.zst\n\
+             entries        0 (0 consumers)\n"
+        )),
+        "{}",
+        run.stdout
+    );
+    let json: Value = serde_json::from_str(&fake.run(&["status", "--json"]).stdout).unwrap();
+    assert_eq!(
+        json["kernels"],
+        serde_json::json!([
+            {"release": "7.3.0", "running": true, "module": format!("{m}/7.3.0/extra/preload.ko")},
+            {"release": "7.3.9", "running": false, "module": null},
+            {"release": "7.3.10", "running": false,
+             "module": format!("{m}/7.3.10/updates/dkms/preload.ko.zst")},
+        ])
+    );
+
+    // The running kernel is listed even without a modules directory.
+    fake.write("proc/sys/kernel/osrelease", "7.3.11\n");
+    let run = fake.run(&["status"]);
+    let end = format!(
+        "kernel         7.3.0: {m}/7.3.0/extra/preload.ko\n\
+         kernel         7.3.9: no preload.ko\n\
+         kernel         7.3.10: {m}/7.3.10/updates/dkms/preload.ko.zst\n\
+         kernel         7.3.11 (running): no preload.ko\n"
+    );
+    assert!(run.stdout.contains(&end), "{}", run.stdout);
+}
+
+/// What a signed module ends with.
+const SIGNED: &str = "\x7fELF module~Module signature appended~\n";
+
+/// The config options doctor wants, as a kernel config has them.
+const KERNEL_CONFIG: &str = "CONFIG_RUST=y\nCONFIG_MODULES=y\nCONFIG_MODULE_UNLOAD=y\n\
+    CONFIG_KALLSYMS_ALL=y\nCONFIG_KPROBES=y\nCONFIG_DYNAMIC_FTRACE=y\n\
+    CONFIG_STRICT_MODULE_RWX=y\nCONFIG_UNWINDER_ORC=y\n";
+
+/// The EFI variable saying whether Secure Boot is on.
+const SECURE_BOOT: &str =
+    "sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c";
+
+/// The link `systemctl enable preloadctl.service` makes.
+const UNIT_LINK: &str = "etc/systemd/system/sysinit.target.wants/preloadctl.service";
+
+/// A healthy machine for doctor: Linux 7.3.4 running with its config in
+/// /boot, Secure Boot on, a signed preload.ko for it and for an installed
+/// 7.3.9, its headers, a list in two files, applied, the unit enabled.
+fn doctor_fake() -> Fake {
+    let fake = Fake::new();
+    fs::remove_dir_all(fake.path(MODULES)).unwrap();
+    fake.write("proc/sys/kernel/osrelease", "7.3.4\n");
+    for module in ["pl_a", "pl_b", "pl_c", "pl-d"] {
+        fake.write(&format!("lib/modules/7.3.4/extra/{module}.ko"), "");
+    }
+    fake.write("lib/modules/7.3.4/updates/preload.ko", SIGNED);
+    fake.write("lib/modules/7.3.4/build/Module.symvers", "");
+    fake.write("lib/modules/7.3.9/updates/preload.ko", SIGNED);
+    fake.write(
+        "boot/config-7.3.4",
+        &format!("#\n# Linux/x86 7.3.4 Kernel Configuration\n{KERNEL_CONFIG}CONFIG_SMP=y\n"),
+    );
+    fake.write(SECURE_BOOT, "\x06\0\0\0\x01");
+    fake.write("etc/preload-modules.conf", "pl_a: pl_b\n");
+    fake.write("etc/preload-modules.d/10-more.conf", "pl_c: ?pl_d\n");
+    fake.write("proc/preload/deps", "pl_a: pl_b\npl_c: ?pl_d\n");
+    fs::create_dir_all(fake.path(UNIT_LINK).parent().unwrap()).unwrap();
+    std::os::unix::fs::symlink(
+        "/usr/lib/systemd/system/preloadctl.service",
+        fake.path(UNIT_LINK),
+    )
+    .unwrap();
+    fake
+}
+
+/// Runs doctor; asserts that it exits with `code` and prints `line` (with
+/// `{r}` for the root) among its findings.
+fn doctor_says(fake: &Fake, code: i32, line: &str) {
+    let run = fake.run(&["doctor"]);
+    let line = line.replace("{r}", &fake.root().display().to_string());
+    assert!(run.stdout.lines().any(|l| l == line), "{line}\n{run:?}");
+    assert_eq!(run.code, code, "{run:?}");
+    assert_eq!(run.stderr, "");
+}
+
+#[test]
+fn doctor_on_a_healthy_machine_finds_nothing_to_fix() {
+    let fake = doctor_fake();
+    let run = fake.run(&["doctor"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let r = fake.root().display();
+    let options =
+        "CONFIG_RUST=y, CONFIG_MODULES=y, CONFIG_MODULE_UNLOAD=y, CONFIG_KALLSYMS_ALL=y, \
+                   CONFIG_KPROBES=y, CONFIG_DYNAMIC_FTRACE=y, CONFIG_STRICT_MODULE_RWX=y, \
+                   CONFIG_UNWINDER_ORC=y";
+    assert_eq!(
+        run.stdout.lines().collect::<Vec<_>>(),
+        [
+            "ok: kernel 7.3.4 is Linux 7.3.4, which preload accepts".to_owned(),
+            format!("ok: kernel 7.3.4 has {options} ({r}/boot/config-7.3.4)"),
+            "ok: Secure Boot is on: the kernel loads only modules signed with a key it trusts"
+                .to_owned(),
+            format!("ok: kernel 7.3.4 (running) has {r}/lib/modules/7.3.4/updates/preload.ko"),
+            format!("ok: {r}/lib/modules/7.3.4/updates/preload.ko is signed"),
+            format!("ok: kernel 7.3.9 (installed) has {r}/lib/modules/7.3.9/updates/preload.ko"),
+            format!("ok: {r}/lib/modules/7.3.9/updates/preload.ko is signed"),
+            format!(
+                "ok: {r}/lib/modules/7.3.4/build/Module.symvers exists: preloadctl abi can run"
+            ),
+            format!("ok: preload is loaded ({r}/proc/preload/deps exists)"),
+            "ok: the config checks (entries: 2, files: 2)".to_owned(),
+            format!("ok: preloadctl.service is enabled ({r}/{UNIT_LINK} exists)"),
+            "ok: the live list is the config's (entries: 2)".to_owned(),
+            "doctor: errors: 0, warnings: 0, ok: 12".to_owned(),
+        ]
+    );
+    assert_eq!(run.stderr, "");
+
+    let json = fake.run(&["doctor", "--json"]);
+    assert_eq!(json.code, 0, "{json:?}");
+    let findings: Value = serde_json::from_str(&json.stdout).unwrap();
+    let findings = findings.as_array().unwrap();
+    assert_eq!(findings.len(), 12);
+    for finding in findings {
+        assert_eq!(finding["severity"], "ok", "{finding}");
+        assert_eq!(finding["fix"], Value::Null, "{finding}");
+    }
+    let checks: Vec<&str> = findings
+        .iter()
+        .map(|f| f["check"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        checks,
+        [
+            "kernel-release",
+            "kernel-config",
+            "secure-boot",
+            "module",
+            "signature",
+            "module",
+            "signature",
+            "headers",
+            "preload-loaded",
+            "config",
+            "unit",
+            "live-list"
+        ]
+    );
+    let help = fake.run(&["doctor", "--help"]);
+    assert!(
+        help.stdout.contains(
+            "  10  doctor: it found warnings (and no errors)\n  11  doctor: it found errors"
+        ),
+        "{help:?}"
+    );
+}
+
+#[test]
+fn doctor_checks_the_running_kernel() {
+    let fake = doctor_fake();
+    fake.write(
+        "boot/config-7.3.4",
+        &KERNEL_CONFIG
+            .replace("CONFIG_KPROBES=y", "# CONFIG_KPROBES is not set")
+            .replace("CONFIG_RUST=y", "CONFIG_RUST=m"),
+    );
+    doctor_says(
+        &fake,
+        11,
+        "error: kernel 7.3.4 has no CONFIG_KPROBES ({r}/boot/config-7.3.4); preload needs \
+         CONFIG_KPROBES=y: fix: boot a kernel built with CONFIG_KPROBES=y (docs/install.md, \
+         \"Building against your own kernel\")",
+    );
+    doctor_says(
+        &fake,
+        11,
+        "error: kernel 7.3.4 has CONFIG_RUST=m ({r}/boot/config-7.3.4); preload needs \
+         CONFIG_RUST=y: fix: boot a kernel built with CONFIG_RUST=y (docs/install.md, \
+         \"Building against your own kernel\")",
+    );
+
+    // Without /boot/config-RELEASE, /proc/config.gz; without either it
+    // cannot tell.
+    fs::remove_file(fake.path("boot/config-7.3.4")).unwrap();
+    doctor_says(
+        &fake,
+        10,
+        "warning: cannot tell whether kernel 7.3.4 has what preload needs: neither \
+         {r}/boot/config-7.3.4 nor {r}/proc/config.gz exists: fix: check that its config has \
+         CONFIG_RUST=y, CONFIG_MODULES=y, CONFIG_MODULE_UNLOAD=y, CONFIG_KALLSYMS_ALL=y, \
+         CONFIG_KPROBES=y, CONFIG_DYNAMIC_FTRACE=y, CONFIG_STRICT_MODULE_RWX=y, \
+         CONFIG_UNWINDER_ORC=y, or install it as /boot/config-7.3.4",
+    );
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, KERNEL_CONFIG.as_bytes()).unwrap();
+    fs::write(fake.path("proc/config.gz"), gz.finish().unwrap()).unwrap();
+    let config = format!(
+        "CONFIG_UNWINDER_ORC=y ({}/proc/config.gz)\n",
+        fake.root().display()
+    );
+    let run = fake.run(&["doctor"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains(&config), "{run:?}");
+
+    // preload refuses any kernel but the one its copies of the loader's
+    // internals were checked against; once loaded, it took it.
+    fs::remove_dir_all(fake.path("proc/preload")).unwrap();
+    fake.write("proc/sys/kernel/osrelease", "7.3.9\n");
+    doctor_says(
+        &fake,
+        11,
+        "error: kernel 7.3.9: preload's copies of the module loader's internals are those of \
+         Linux 7.3.4, and it refuses to load on this one: fix: boot Linux 7.3.4 (on Debian: apt \
+         install -t trixie-backports linux-image-7.3.4+deb13-amd64)",
+    );
+    fake.write("proc/sys/kernel/osrelease", "6.12.0-31-amd64\n");
+    doctor_says(
+        &fake,
+        11,
+        "error: kernel 6.12.0-31-amd64: preload is for Rust-for-Linux 7.3 kernels, and it \
+         refuses to load on this one: fix: boot Linux 7.3.4 (on Debian: apt install -t \
+         trixie-backports linux-image-7.3.4+deb13-amd64)",
+    );
+    fake.write("proc/preload/deps", "pl_a: pl_b\npl_c: ?pl_d\n");
+    fake.write("proc/sys/kernel/osrelease", "7.3.9\n");
+    doctor_says(
+        &fake,
+        10,
+        "ok: kernel 7.3.9: preload is loaded on it (this preloadctl knows Linux 7.3.4)",
+    );
+
+    // abi needs the headers.
+    fake.write("proc/sys/kernel/osrelease", "7.3.4\n");
+    fs::remove_file(fake.path("lib/modules/7.3.4/build/Module.symvers")).unwrap();
+    doctor_says(
+        &fake,
+        10,
+        "warning: no {r}/lib/modules/7.3.4/build/Module.symvers: preloadctl abi snapshot and \
+         abi check cannot run: fix: apt install linux-headers-7.3.4",
+    );
+}
+
+#[test]
+fn doctor_wants_a_signed_preload_ko_for_every_kernel() {
+    let fake = doctor_fake();
+    fs::remove_file(fake.path("lib/modules/7.3.9/updates/preload.ko")).unwrap();
+    doctor_says(
+        &fake,
+        10,
+        "warning: no preload.ko for kernel 7.3.9 (installed): preload will not load after \
+         booting it: fix: apt install preload-modules-7.3.9, or build and install it: make \
+         modules KDIR=/lib/modules/7.3.9/build && install -D -m0644 \
+         build/custom/modules/preload/preload.ko /lib/modules/7.3.9/updates/preload.ko && \
+         depmod -a 7.3.9",
+    );
+    fs::remove_file(fake.path("lib/modules/7.3.4/updates/preload.ko")).unwrap();
+    doctor_says(
+        &fake,
+        11,
+        "error: no preload.ko for kernel 7.3.4 (running): preload cannot load: fix: apt install \
+         preload-modules-7.3.4, or build and install it: make modules \
+         KDIR=/lib/modules/7.3.4/build && install -D -m0644 \
+         build/custom/modules/preload/preload.ko /lib/modules/7.3.4/updates/preload.ko && \
+         depmod -a 7.3.4",
+    );
+
+    // Found anywhere under the release's directory, compressed or not.
+    fake.write("lib/modules/7.3.9/extra/preload/preload.ko.xz", "");
+    fake.write("lib/modules/7.3.4/extra/preload.ko", "\x7fELF unsigned\n");
+    let sign = "sign it with a key the kernel trusts (enrolled with mokutil --import): \
+                /lib/modules/7.3.4/build/scripts/sign-file sha256 MOK.priv MOK.der \
+                {r}/lib/modules/7.3.4/extra/preload.ko (docs/install.md, \"Signing, for Secure \
+                Boot\")";
+    doctor_says(
+        &fake,
+        11,
+        &format!(
+            "error: {{r}}/lib/modules/7.3.4/extra/preload.ko is not signed, and kernel 7.3.4 \
+             enforces signatures: it refuses to load it: fix: {sign}"
+        ),
+    );
+    doctor_says(
+        &fake,
+        11,
+        "warning: cannot tell whether {r}/lib/modules/7.3.9/extra/preload/preload.ko.xz is \
+         signed (it is compressed), and kernel 7.3.9 may enforce signatures: fix: check that \
+         modinfo -F signer {r}/lib/modules/7.3.9/extra/preload/preload.ko.xz names a key the \
+         kernel trusts; if it names none, sign it with a key the kernel trusts (enrolled with \
+         mokutil --import): /lib/modules/7.3.9/build/scripts/sign-file sha256 MOK.priv MOK.der \
+         {r}/lib/modules/7.3.9/extra/preload/preload.ko.xz (docs/install.md, \"Signing, for \
+         Secure Boot\")",
+    );
+
+    // Secure Boot off: unsigned modules load, unless module.sig_enforce=1.
+    fake.write(SECURE_BOOT, "\x06\0\0\0\0");
+    doctor_says(&fake, 0, "ok: Secure Boot is off");
+    doctor_says(
+        &fake,
+        0,
+        "ok: {r}/lib/modules/7.3.4/extra/preload.ko is not signed; signatures are not enforced \
+         (it loads, tainting the kernel)",
+    );
+    fake.write("sys/module/module/parameters/sig_enforce", "Y\n");
+    doctor_says(
+        &fake,
+        11,
+        "ok: Secure Boot is off; module.sig_enforce=1: the running kernel loads only signed \
+         modules",
+    );
+    fs::remove_file(fake.path("sys/module/module/parameters/sig_enforce")).unwrap();
+
+    // No EFI variable (no UEFI, or efivarfs not mounted): it cannot tell.
+    fs::remove_file(fake.path(SECURE_BOOT)).unwrap();
+    doctor_says(
+        &fake,
+        10,
+        "ok: cannot tell whether Secure Boot is on (no EFI variable {r}/sys/firmware/efi/efivars/\
+         SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c)",
+    );
+    doctor_says(
+        &fake,
+        10,
+        &format!(
+            "warning: {{r}}/lib/modules/7.3.4/extra/preload.ko is not signed, and whether Secure \
+             Boot is on cannot be told: if it is, kernel 7.3.4 refuses to load it: fix: {sign}"
+        ),
+    );
+}
+
+#[test]
+fn doctor_checks_what_is_set_up() {
+    let fake = doctor_fake();
+    // The config must parse; the live list is not compared then.
+    fake.write(
+        "etc/preload-modules.d/20-bad.conf",
+        "pl_c: pl_c\npl_b pl_c\n",
+    );
+    doctor_says(
+        &fake,
+        11,
+        "error: {r}/etc/preload-modules.d/20-bad.conf:1: pl_c depends on itself: fix: correct \
+         that line, then check with preloadctl check",
+    );
+    doctor_says(
+        &fake,
+        11,
+        "error: {r}/etc/preload-modules.d/20-bad.conf:2: missing ':' after the consumer name: \
+         fix: correct that line, then check with preloadctl check",
+    );
+    assert!(!fake.run(&["doctor"]).stdout.contains("live list"));
+    fake.write("etc/preload-modules.d/20-bad.conf", "pl_c: pl_gone\n");
+    doctor_says(
+        &fake,
+        10,
+        "warning: {r}/etc/preload-modules.d/20-bad.conf:1: module pl_gone is not installed \
+         under {r}/lib/modules/7.3.4: fix: install it under {r}/lib/modules/7.3.4, or remove it \
+         from the list",
+    );
+
+    // The live list must be the config's merge.
+    doctor_says(
+        &fake,
+        10,
+        "warning: the live list differs from the config (-live, +config): -pl_c: ?pl_d, +pl_c: \
+         ?pl_d pl_gone: fix: preloadctl apply",
+    );
+    fs::remove_file(fake.path("etc/preload-modules.d/20-bad.conf")).unwrap();
+    fake.write(
+        "proc/preload/deps",
+        "pl_a: pl_c\npl_b: pl_c\npl_c: pl_d\npl_d: pl_e\npl_e: pl_f\n",
+    );
+    doctor_says(
+        &fake,
+        10,
+        "warning: the live list differs from the config (-live, +config): -pl_a: pl_c, +pl_a: \
+         pl_b, -pl_b: pl_c, -pl_c: pl_d, +pl_c: ?pl_d, -pl_d: pl_e, ... (1 more): fix: \
+         preloadctl apply",
+    );
+
+    // preload must be loaded when a list is configured; the unit enabled.
+    fs::remove_dir_all(fake.path("proc/preload")).unwrap();
+    doctor_says(
+        &fake,
+        11,
+        "error: preload is not loaded ({r}/proc/preload/deps does not exist), and a list is \
+         configured: its consumers load without their dependencies: fix: modprobe preload",
+    );
+    fs::remove_file(fake.path(UNIT_LINK)).unwrap();
+    doctor_says(
+        &fake,
+        11,
+        "warning: preloadctl.service is not enabled (no {r}/etc/systemd/system/sysinit.target.\
+         wants/preloadctl.service): at boot only preload's own read of \
+         {r}/etc/preload-modules.conf applies, not {r}/etc/preload-modules.d/*.conf, and nothing \
+         says if preload did not load: fix: systemctl enable preloadctl.service",
+    );
+    // Neither matters without a list (the example config has none).
+    fs::remove_dir_all(fake.path("etc/preload-modules.d")).unwrap();
+    fake.write("etc/preload-modules.conf", "# an example\n");
+    doctor_says(
+        &fake,
+        0,
+        "ok: preload is not loaded, and no list is configured",
+    );
+    doctor_says(
+        &fake,
+        0,
+        "ok: preloadctl.service is not enabled, and no list is configured",
+    );
+    fs::remove_file(fake.path("etc/preload-modules.conf")).unwrap();
+    doctor_says(
+        &fake,
+        0,
+        "ok: no list is configured (no {r}/etc/preload-modules.conf, no \
+         {r}/etc/preload-modules.d/*.conf)",
+    );
+}
+
+#[test]
+fn doctor_finds_files_at_the_old_paths() {
+    let fake = doctor_fake();
+    // Debian's readahead daemon's configuration is not ours.
+    fake.write("etc/preload.conf", "[model]\ncycle = 20\n");
+    doctor_says(
+        &fake,
+        0,
+        "ok: {r}/etc/preload.conf belongs to Debian's readahead daemon (package preload), not \
+         used",
+    );
+    fake.write("etc/preload.conf", "pl_a: pl_b\n");
+    doctor_says(
+        &fake,
+        10,
+        "warning: an install from before the paths changed: {r}/etc/preload.conf not moved yet: \
+         fix: preloadctl migrate",
+    );
+    fake.write("etc/preload.conf", "what is this\n");
+    doctor_says(
+        &fake,
+        10,
+        "warning: {r}/etc/preload.conf is neither a dependency list nor the INI configuration of \
+         Debian's readahead daemon: preloadctl migrate refuses to run: fix: correct it \
+         (preloadctl check {r}/etc/preload.conf) or move it to {r}/etc/preload-modules.conf \
+         yourself",
+    );
+    fs::remove_file(fake.path("etc/preload.conf")).unwrap();
+    fake.write("var/lib/preload/last-good.conf", "pl_a: pl_c\n");
+    fake.write("var/lib/preload/preload.state", "PRELOAD 0.6.4 7\n");
+    fake.write("etc/preload.d/10-more.conf", "pl_c: ?pl_d\n");
+    doctor_says(
+        &fake,
+        10,
+        "warning: an install from before the paths changed: {r}/etc/preload.d/10-more.conf, \
+         {r}/var/lib/preload/last-good.conf not moved yet: fix: preloadctl migrate",
+    );
+    doctor_says(
+        &fake,
+        10,
+        "warning: {r}/etc/preload.d/10-more.conf and {r}/etc/preload-modules.d/10-more.conf \
+         both exist: preloadctl migrate moves nothing while they do: fix: move or remove one of \
+         them, then preloadctl migrate",
+    );
+    // Once migrated, nothing is left to say.
+    fs::remove_dir_all(fake.path("etc/preload.d")).unwrap();
+    assert_eq!(fake.run(&["migrate"]).code, 0);
+    let run = fake.run(&["doctor"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(!run.stdout.contains("old"), "{run:?}");
 }
 
 /// Interposers in every lifecycle state, and an empty
@@ -729,6 +1643,106 @@ fn swap_update_config_changes_no_file_if_the_config_would_break() {
     );
 }
 
+/// `swap --dry-run` with `--update-config` says which files the swap would
+/// change, or that it would refuse to; with `--json`, as one object. Nothing
+/// is written either way.
+#[test]
+fn swap_dry_run_says_what_update_config_would_change() {
+    let fake = swap_fake();
+    fake.write("proc/preload/deps", "pl_a: interposer\n");
+    fake.write("etc/preload-modules.conf", "pl_a: interposer ?pl_b\n");
+    fake.write("etc/preload-modules.d/10.conf", "pl_b: ?interposer\n");
+    let before = listing(&fake);
+    let main_conf = fake.path("etc/preload-modules.conf").display().to_string();
+    let snippet = fake
+        .path("etc/preload-modules.d/10.conf")
+        .display()
+        .to_string();
+
+    let run = fake.run(&["swap", "--dry-run", "interposer", "interposer_v2"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(
+        lines[1..],
+        [
+            format!(
+                "the config names interposer ({main_conf}:1, {snippet}:1): swap \
+                 --update-config would name interposer_v2 there"
+            ),
+            "dry run: nothing was changed".to_owned(),
+        ],
+        "{run:?}"
+    );
+
+    let run = fake.run(&[
+        "swap",
+        "--dry-run",
+        "--update-config",
+        "interposer",
+        "interposer_v2",
+    ]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(
+        lines[1..],
+        [
+            format!("would update {main_conf}: interposer -> interposer_v2 (line 1)"),
+            format!("would update {snippet}: interposer -> interposer_v2 (line 1)"),
+            "dry run: nothing was changed".to_owned(),
+        ],
+        "{run:?}"
+    );
+
+    let run = fake.run(&[
+        "swap",
+        "--dry-run",
+        "--update-config",
+        "--json",
+        "interposer",
+        "interposer_v2",
+    ]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let json: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["dry_run"], true);
+    assert_eq!(json["request"], "interposer interposer_v2");
+    assert_eq!(json["would_serve"], serde_json::json!(["pl_a"]));
+    assert_eq!(json["config_update"], true);
+    assert_eq!(
+        json["config_files"],
+        serde_json::json!([
+            {"file": main_conf, "lines": [1]},
+            {"file": snippet, "lines": [1]},
+        ])
+    );
+    assert_eq!(json["config_error"], Value::Null);
+
+    // A rename that would break the config: the dry run says so, exit 1.
+    fake.write(
+        "etc/preload-modules.d/10.conf",
+        "interposer_v2: interposer\n",
+    );
+    let before_broken = listing(&fake);
+    let run = fake.run(&[
+        "swap",
+        "--dry-run",
+        "--update-config",
+        "interposer",
+        "interposer_v2",
+    ]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.contains(
+            "preloadctl: swap interposer -> interposer_v2 --update-config would fail: naming \
+             interposer_v2 in place of interposer would make the config invalid"
+        ),
+        "{run:?}"
+    );
+    assert_eq!(listing(&fake), before_broken);
+    fake.write("etc/preload-modules.d/10.conf", "pl_b: ?interposer\n");
+    assert_eq!(listing(&fake), before);
+    assert_eq!(fake.read("proc/preload/swap"), "");
+}
+
 #[test]
 fn a_bad_swap_timeout_is_a_usage_error_that_writes_nothing() {
     let fake = swap_fake();
@@ -1067,7 +2081,7 @@ fn restart_loads_preload_with_the_merged_list_from_run_preloadctl() {
     assert_eq!(
         run.stdout,
         format!(
-            "restarted preload (entries: 2, config: {})\n",
+            "restarted preload (entries: 2, config: {}); history entry 2\n",
             merged.display()
         )
     );
@@ -1077,9 +2091,16 @@ fn restart_loads_preload_with_the_merged_list_from_run_preloadctl() {
     );
     assert_eq!(fake.read("run/preloadctl/previous.conf"), "pl_c: pl_d\n");
     assert_eq!(
-        fake.read("var/lib/preloadctl/last-good.conf"),
+        fake.read("var/lib/preloadctl/history/1.conf"),
         "pl_c: pl_d\n"
     );
+    assert_eq!(
+        fake.read("var/lib/preloadctl/history/2.conf"),
+        "pl_a: pl_b\npl_c: pl_b\n"
+    );
+    let entry: Value =
+        serde_json::from_str(&fake.read("var/lib/preloadctl/history/2.json")).unwrap();
+    assert_eq!(entry["command"], "restart");
     assert_eq!(
         fake.read("tools.log"),
         format!(
@@ -1113,10 +2134,18 @@ fn reload_applies_the_config_live_without_unloading() {
         "{run:?}"
     );
     assert_eq!(fake.read("proc/preload/deps"), "pl_a: pl_b\n");
+    // Recorded in the history as the apply it is.
     assert_eq!(
-        fake.read("var/lib/preloadctl/last-good.conf"),
+        fake.read("var/lib/preloadctl/history/1.conf"),
         "pl_c: pl_d\n"
     );
+    assert_eq!(
+        fake.read("var/lib/preloadctl/history/2.conf"),
+        "pl_a: pl_b\n"
+    );
+    let entry: Value =
+        serde_json::from_str(&fake.read("var/lib/preloadctl/history/2.json")).unwrap();
+    assert_eq!(entry["command"], "apply");
     assert!(!fake.path("run/preloadctl").exists());
     let again = fake.run_env(&["reload"], &tools);
     assert_eq!(again.stdout, "unchanged (entries: 1)\n");
@@ -1128,8 +2157,8 @@ fn reload_applies_the_config_live_without_unloading() {
 fn every_help_lists_the_exit_codes_and_usage_errors_exit_2() {
     let fake = Fake::new();
     for command in [
-        "check", "apply", "reload", "restart", "rollback", "status", "explain", "abi", "start",
-        "quiesce", "stop", "migrate", "swap", "prepare", "commit", "abort",
+        "check", "apply", "reload", "restart", "rollback", "history", "status", "explain", "abi",
+        "start", "quiesce", "stop", "migrate", "swap", "prepare", "commit", "abort", "doctor",
     ] {
         let run = fake.run(&[command, "--help"]);
         assert_eq!(run.code, 0);
@@ -1169,6 +2198,39 @@ fn quiet_prints_nothing_on_success_but_errors() {
         );
     }
     assert_eq!(fake.read("proc/preload/deps"), "pl_a: pl_b ?pl_gone\n");
+
+    // The history's warning about a broken entry is kept back too, and so
+    // is everything `history`, a dry run and `doctor` print; `doctor`'s
+    // findings still show in its exit code.
+    fake.write("var/lib/preloadctl/history/9.conf", "pl_a: pl_b\n");
+    fake.write("var/lib/preloadctl/history/9.json", "{not json");
+    let loud = fake.run(&["history"]);
+    assert!(
+        loud.stderr.starts_with("preloadctl: warning: ") && !loud.stdout.is_empty(),
+        "{loud:?}"
+    );
+    for args in [
+        &["-q", "history"][..],
+        &["history", "--json", "-q"],
+        &["-q", "rollback", "--dry-run"],
+        &["-q", "restart", "--dry-run"],
+    ] {
+        let run = fake.run(args);
+        assert_eq!(
+            (run.code, run.stdout.as_str(), run.stderr.as_str()),
+            (0, "", ""),
+            "{args:?}"
+        );
+    }
+    let doctor = fake.run(&["doctor"]);
+    assert!(matches!(doctor.code, 10 | 11), "{doctor:?}");
+    let run = fake.run(&["-q", "doctor"]);
+    assert_eq!(
+        (run.code, run.stdout.as_str(), run.stderr.as_str()),
+        (doctor.code, "", "")
+    );
+    fs::remove_file(fake.path("var/lib/preloadctl/history/9.json")).unwrap();
+    fs::remove_file(fake.path("var/lib/preloadctl/history/9.conf")).unwrap();
 
     // Errors still go to standard error, with what explains them.
     fake.write("etc/preload-modules.d/10.conf", "pl_b: ?pl_gone pl_a\n");
@@ -1292,13 +2354,37 @@ fn state_changing_commands_log_one_audit_line_each() {
         )]
     );
 
+    // A rollback to an entry of the history changes the list: logged.
+    let (run, lines, pid) = audit(&["rollback", "--to", "1"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(
+        lines,
+        [format!(
+            "<85>preloadctl[{pid}]: user={uid} rollback --to 1: ok"
+        )]
+    );
+
     // Commands that change nothing log nothing.
     for args in [
         &["apply", "--dry-run"][..],
+        &["reload", "--dry-run"],
         &["check"],
         &["status"],
         &["explain", "pl_a"],
         &["migrate", "--dry-run"],
+        &["history"],
+        &["history", "--json"],
+        &["doctor"],
+        &["doctor", "--json"],
+        &["rollback", "--dry-run"],
+        &["rollback", "--to", "1", "--dry-run"],
+        &["commit", "--dry-run"],
+        &["abort", "--dry-run"],
+        &["restart", "--dry-run"],
+        &["start", "--dry-run", "fresh"],
+        &["quiesce", "--dry-run", "running"],
+        &["stop", "--dry-run", "running"],
+        &["swap", "--dry-run", "busy", "fresh"],
     ] {
         let (_, lines, _) = audit(args);
         assert_eq!(lines, Vec::<String>::new(), "{args:?}");

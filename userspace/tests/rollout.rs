@@ -200,9 +200,14 @@ fn prepare_stages_only_changed_modules_and_commit_installs_them() {
         root.read("etc/preload-modules.d/50-fleet.conf"),
         "pl_a: pl_d\npl_d: pl_b\n"
     );
+    // The history has the list it replaced and the one it wrote.
     assert_eq!(
-        root.read("var/lib/preloadctl/last-good.conf"),
+        root.read("var/lib/preloadctl/history/1.conf"),
         "pl_a: pl_b\n"
+    );
+    assert_eq!(
+        root.read("var/lib/preloadctl/history/2.conf"),
+        "pl_a: pl_b pl_d\npl_d: pl_b\n"
     );
     assert_eq!(
         root.read("tools.log"),
@@ -262,6 +267,145 @@ fn rollback_restores_modules_list_files_and_list() {
     let again = root.run(&["rollback"]);
     assert_eq!(again.code, 0, "{again:?}");
     assert_eq!(root.snapshot(), before);
+}
+
+/// Every file under `var/lib/preloadctl`, `etc`, `lib/modules` and `proc`
+/// with its text: what a dry run must leave as it is.
+fn state(root: &Root) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut pending: Vec<_> = ["var", "etc", "lib", "proc"]
+        .iter()
+        .map(|d| root.path(d))
+        .filter(|p| p.exists())
+        .collect();
+    while let Some(dir) = pending.pop() {
+        for entry in fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path.clone());
+            }
+            let text = fs::read_to_string(&path).unwrap_or_default();
+            found.push(format!("{} {text:?}", path.display()));
+        }
+    }
+    found.sort();
+    found
+}
+
+#[test]
+fn commit_abort_and_rollback_dry_runs_change_nothing() {
+    let root = Root::new();
+    let bundle = root.bundle(
+        "b1",
+        &[("50-fleet.conf", "pl_d: pl_b\n")],
+        &[("pl_a", "pl_a v2"), ("pl_d", "pl_d v2")],
+    );
+    assert_eq!(root.run(&["prepare", &bundle]).code, 0);
+    let before = state(&root);
+    let extra = root.path(&format!("{MODULES}/extra"));
+    let extra = extra.display();
+    let etc = root.path("etc/preload-modules.d");
+    let etc = etc.display();
+
+    let commit = root.run(&["commit", "--dry-run"]);
+    assert_eq!(commit.code, 0, "{commit:?}");
+    assert_eq!(
+        commit.stdout,
+        format!(
+            "would commit b1:\n\
+             would install {etc}/50-fleet.conf (list 50-fleet.conf)\n\
+             would replace {extra}/pl_a.ko (module pl_a 2)\n\
+             would install {extra}/pl_d.ko (module pl_d 2)\n\
+             would run depmod\n\
+             list (entries: 2):\n\
+             +pl_d: pl_b\n\
+             dry run: nothing was changed\n"
+        )
+    );
+    let abort = root.run(&["abort", "--dry-run"]);
+    assert_eq!(abort.code, 0, "{abort:?}");
+    assert!(abort
+        .stdout
+        .starts_with("would drop the staged change b1 ("));
+    assert_eq!(state(&root), before);
+    assert!(!root.path("tools.log").exists());
+
+    // A commit that would be refused is refused by the dry run too.
+    root.write("proc/preload/deps", "pl_c: pl_b\n");
+    let changed = root.run(&["commit", "--dry-run"]);
+    assert_eq!(changed.code, 5, "{changed:?}");
+    assert!(changed.stderr.contains("deps changed since `prepare`"));
+    root.write("proc/preload/deps", "pl_a: pl_b\n");
+
+    assert_eq!(root.run(&["commit"]).code, 0);
+    let committed = state(&root);
+    let rollback = root.run(&["rollback", "--dry-run"]);
+    assert_eq!(rollback.code, 0, "{rollback:?}");
+    let record = root.path("var/lib/preloadctl/commit/previous/1");
+    assert_eq!(
+        rollback.stdout,
+        format!(
+            "would roll back the commit of b1:\n\
+             would remove {extra}/pl_d.ko\n\
+             would put back {extra}/pl_a.ko (from {})\n\
+             would remove {etc}/50-fleet.conf\n\
+             would run depmod\n\
+             list:\n\
+             -pl_d: pl_b\n\
+             dry run: nothing was changed\n",
+            record.display()
+        )
+    );
+    assert_eq!(state(&root), committed);
+    assert_eq!(
+        root.read("tools.log").lines().count(),
+        1,
+        "depmod at commit"
+    );
+}
+
+#[test]
+fn commits_and_their_rollbacks_are_in_the_history() {
+    let root = Root::new();
+    let bundle = root.bundle("b1", &[("50-fleet.conf", "pl_b: pl_c\n")], &[]);
+    assert_eq!(root.run(&["prepare", &bundle]).code, 0);
+    let commit = root.run(&["commit"]);
+    assert!(commit.stdout.ends_with("; history entry 2\n"), "{commit:?}");
+    assert_eq!(root.run(&["rollback"]).code, 0);
+    let run = root.run(&["history", "--json"]);
+    let json: Value = serde_json::from_str(&run.stdout).unwrap();
+    let rows: Vec<(u64, &str, &str, bool)> = json["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["number"].as_u64().unwrap(),
+                e["command"].as_str().unwrap(),
+                e["detail"].as_str().unwrap(),
+                e["live"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (3, "rollback", "undid the commit of b1", true),
+            (2, "commit", "bundle b1", false),
+            (1, "found", "written outside preloadctl", false),
+        ]
+    );
+    // The commit's sources are the config after it.
+    assert_eq!(
+        json["entries"][1]["sources"],
+        serde_json::json!([
+            root.path("etc/preload-modules.d/10-local.conf"),
+            root.path("etc/preload-modules.d/50-fleet.conf")
+        ])
+    );
+    // --to goes back to the committed list (its files stay rolled back).
+    assert_eq!(root.run(&["rollback", "--to", "2"]).code, 0);
+    assert_eq!(root.read("proc/preload/deps"), "pl_a: pl_b\npl_b: pl_c\n");
 }
 
 #[test]

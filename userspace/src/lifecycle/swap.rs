@@ -1,5 +1,5 @@
-//! `preloadctl swap OLD NEW [--force] [--timeout MS]`: moves the consumers
-//! of the swappable interposer OLD to NEW while they run
+//! `preloadctl swap OLD NEW [--force] [--timeout MS] [--dry-run]`: moves
+//! the consumers of the swappable interposer OLD to NEW while they run
 //! (`/proc/preload/swap`). What the kernel would refuse for what
 //! `/proc/preload/interposers` shows is checked here first, so the reason is
 //! printed; the kernel checks again, and its log has the reason for what
@@ -8,7 +8,9 @@
 //! still inside it when `--timeout` ran out or SIGINT/SIGTERM ended the
 //! wait (exit 8, [`Exit::Quiescing`]). Then whether the config and the
 //! live list still name OLD: with `--update-config` the config files are
-//! made to name NEW (`rename.rs`).
+//! made to name NEW (`rename.rs`). With `--dry-run` only preloadctl's own
+//! checks run (a refusal is exit 9, as the kernel's), and it says what the
+//! kernel would be asked and which config files would change.
 
 use crate::context::Context;
 use crate::error::{describe, Error, Exit};
@@ -34,15 +36,20 @@ pub struct Options {
     pub update_config: bool,
     /// Print the result as JSON.
     pub json: bool,
+    /// Only check what preloadctl checks and say what the kernel would be
+    /// asked (and which config files `update_config` would change).
+    pub dry_run: bool,
 }
 
-/// Runs the command.
+/// Runs the command; with `dry_run`, only checks what preloadctl checks
+/// and says what the kernel would be asked.
 pub fn run(ctx: &Context, old: &str, new: &str, options: &Options) -> Result<Exit, Error> {
     let Options {
         force,
         timeout,
         update_config,
         json,
+        dry_run,
     } = *options;
     let (old, new) = (canonical(old), canonical(new));
     let (old, new) = (old.as_str(), new.as_str());
@@ -51,6 +58,21 @@ pub fn run(ctx: &Context, old: &str, new: &str, options: &Options) -> Result<Exi
     let interposers = proc.read_interposers()?.unwrap_or_default();
     check(&interposers, old, new, force).map_err(|why| refused(old, new, &why))?;
     let line = request(old, new, force, timeout);
+    if dry_run {
+        if proc.has_cap_sys_module() == Some(false) {
+            return Err(write_failed(
+                old,
+                new,
+                timeout,
+                &io::Error::from(io::ErrorKind::PermissionDenied),
+            ));
+        }
+        let consumers = interposers
+            .iter()
+            .find(|i| i.name == old)
+            .map_or_else(Vec::new, |i| i.consumers.clone());
+        return dry_run_report(ctx, old, new, &line, &consumers, options);
+    }
     // SIGINT and SIGTERM end the kernel's wait but not preloadctl, which
     // then says what the swap left.
     let catch = SignalCatch::install().map_err(|e| {
@@ -92,6 +114,109 @@ pub fn run(ctx: &Context, old: &str, new: &str, options: &Options) -> Result<Exi
         eprintln!("preloadctl: {}", report.state_line);
     }
     Ok(report.exit)
+}
+
+/// `swap --dry-run`: the request the kernel would be asked, whom NEW
+/// would serve, and where the config names OLD (the files
+/// `--update-config` would change, or why it would refuse to).
+fn dry_run_report(
+    ctx: &Context,
+    old: &str,
+    new: &str,
+    line: &str,
+    consumers: &[String],
+    options: &Options,
+) -> Result<Exit, Error> {
+    let update = options.update_config;
+    let found = ctx.sources(Vec::new()).and_then(|sources| {
+        if update {
+            rename::check(&sources, old, new)
+        } else {
+            rename::find(&sources, old, new)
+        }
+    });
+    let (files, error) = match found {
+        Ok(files) => (files, None),
+        Err(e) if update => (Vec::new(), Some(e)),
+        Err(e) => {
+            // Only a hint is lost.
+            note!("preloadctl: cannot tell whether the config names {old}: {e}");
+            (Vec::new(), None)
+        }
+    };
+    if options.json {
+        let config_files: Vec<Value> = files
+            .iter()
+            .map(|n| json!({"file": n.file.display().to_string(), "lines": n.lines}))
+            .collect();
+        println!(
+            "{}",
+            json!({
+                "dry_run": true,
+                "old": old,
+                "new": new,
+                "request": line.trim_end(),
+                "would_serve": consumers,
+                "timeout_ms": options.timeout,
+                "config_files": config_files,
+                "config_update": update,
+                "config_error": error.as_ref().map(ToString::to_string),
+            })
+        );
+    } else {
+        println!(
+            "would write {:?} to {}: {new} would serve {}; the kernel checks the swap again, \
+             then waits until no call is left in {old}{}",
+            line.trim_end(),
+            ctx.proc.swap_path().display(),
+            match consumers {
+                [] => format!("no consumers (none are bound to {old} now)"),
+                consumers => consumers.join(", "),
+            },
+            match options.timeout {
+                Some(ms) => format!(" (at most {ms} ms)"),
+                None => String::new(),
+            }
+        );
+        if update {
+            for naming in &files {
+                let lines: Vec<String> = naming.lines.iter().map(ToString::to_string).collect();
+                println!(
+                    "would update {}: {old} -> {new} (line{} {})",
+                    naming.file.display(),
+                    if lines.len() == 1 { "" } else { "s" },
+                    lines.join(", ")
+                );
+            }
+        } else if !files.is_empty() {
+            let places: Vec<String> = files
+                .iter()
+                .flat_map(|n| {
+                    n.lines
+                        .iter()
+                        .map(|line| format!("{}:{line}", n.file.display()))
+                })
+                .collect();
+            println!(
+                "the config names {old} ({}): swap --update-config would name {new} there",
+                places.join(", ")
+            );
+        }
+        if update && files.is_empty() && error.is_none() {
+            println!("the config does not name {old}: no file would change");
+        }
+        if error.is_none() {
+            println!("dry run: nothing was changed");
+        }
+    }
+    match error {
+        Some(e) => Err(Error::with_details(
+            e.exit,
+            format!("swap {old} -> {new} --update-config would fail: {e}"),
+            e.details,
+        )),
+        None => Ok(Exit::Ok),
+    }
 }
 
 /// Where OLD is still named after the swap, or was renamed.

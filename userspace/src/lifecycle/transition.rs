@@ -37,17 +37,42 @@ impl Request {
     }
 }
 
-/// `preloadctl start MODULE` and `preloadctl quiesce MODULE`.
-pub fn request(ctx: &Context, request: Request, module: &str) -> Result<Exit, Error> {
+/// `preloadctl start MODULE` and `preloadctl quiesce MODULE`; with
+/// `dry_run`, only says whether the state `/proc/preload/interposers` shows
+/// allows it.
+pub fn request(
+    ctx: &Context,
+    request: Request,
+    module: &str,
+    dry_run: bool,
+) -> Result<Exit, Error> {
     let name = canonical(module);
     let word = request.word();
+    if dry_run {
+        let what = format!("{word} {name}");
+        let proc = &ctx.proc;
+        proc.require_preload()?;
+        if !proc.lifecycle_path().exists() {
+            return Err(no_lifecycle(ctx));
+        }
+        if proc.has_cap_sys_module() == Some(false) {
+            return Err(permission_denied(&what));
+        }
+        let interposers = proc.read_interposers()?.unwrap_or_default();
+        let would = predict(&interposers, request, &name)
+            .map_err(|why| Failure::Refused(why).into_error(&what))?;
+        println!("{would}");
+        println!("dry run: nothing was changed");
+        return Ok(Exit::Ok);
+    }
     send(ctx, request, &name, word).map_err(|e| e.into_error(&format!("{word} {name}")))?;
     println!("{} {name}", request.done());
     Ok(Exit::Ok)
 }
 
-/// `preloadctl stop MODULE`: quiesces it if it is started, then `rmmod`.
-pub fn stop(ctx: &Context, module: &str) -> Result<Exit, Error> {
+/// `preloadctl stop MODULE`: quiesces it if it is started, then `rmmod`;
+/// with `dry_run`, says which it would do, or why it refuses.
+pub fn stop(ctx: &Context, module: &str, dry_run: bool) -> Result<Exit, Error> {
     let name = canonical(module);
     let what = format!("stop {name}");
     let proc = &ctx.proc;
@@ -58,6 +83,18 @@ pub fn stop(ctx: &Context, module: &str) -> Result<Exit, Error> {
     let interposers = proc.read_interposers()?.unwrap_or_default();
     let plan = plan_stop(&interposers, &proc.loaded_modules()?, &name)
         .map_err(|why| Failure::Refused(why).into_error(&what))?;
+    if dry_run {
+        println!(
+            "would {} {name} (rmmod {name})",
+            match plan {
+                Stop::QuiesceFirst => "quiesce, then unload",
+                Stop::Quiesced => "unload the quiesced",
+                Stop::Unload => "unload",
+            }
+        );
+        println!("dry run: nothing was changed");
+        return Ok(Exit::Ok);
+    }
     if plan == Stop::QuiesceFirst {
         send(ctx, Request::Quiesce, &name, "stop").map_err(|e| e.into_error(&what))?;
     }
@@ -101,15 +138,8 @@ impl Failure {
 fn send(ctx: &Context, request: Request, name: &str, again: &str) -> Result<(), Failure> {
     let proc = &ctx.proc;
     proc.require_preload().map_err(Failure::Other)?;
-    let path = proc.lifecycle_path();
-    if !path.exists() {
-        return Err(Failure::Other(Error::new(
-            Exit::Kernel,
-            format!(
-                "{} does not exist: this preload has no interposer lifecycle (update preload.ko)",
-                path.display()
-            ),
-        )));
+    if !proc.lifecycle_path().exists() {
+        return Err(Failure::Other(no_lifecycle(ctx)));
     }
     let Err(e) = proc.write_lifecycle(request.word(), name) else {
         return Ok(());
@@ -132,6 +162,54 @@ fn send(ctx: &Context, request: Request, name: &str, again: &str) -> Result<(), 
         &e,
         again,
     )))
+}
+
+fn no_lifecycle(ctx: &Context) -> Error {
+    Error::new(
+        Exit::Kernel,
+        format!(
+            "{} does not exist: this preload has no interposer lifecycle (update preload.ko)",
+            ctx.proc.lifecycle_path().display()
+        ),
+    )
+}
+
+/// What `request NAME` would do, judged by the state the interposers show,
+/// or why the kernel would refuse it. The kernel alone decides: a handler
+/// may still fail, and an older preload shows no state to judge by.
+fn predict(interposers: &[Interposer], request: Request, name: &str) -> Result<String, String> {
+    let Some(interposer) = interposers.iter().find(|i| i.name == name) else {
+        return Err(format!("{name} is not a loaded interposer"));
+    };
+    let handler = |word: &str| match interposer.handlers.iter().any(|h| h == word) {
+        true => format!("; its {word} handler runs"),
+        false => String::new(),
+    };
+    match (request, interposer.state.as_str()) {
+        (_, "") => Ok(format!(
+            "would ask preload to {} {name}; this preload shows no lifecycle state, so only \
+             the kernel can tell whether it is allowed",
+            request.word()
+        )),
+        (Request::Start, "loaded" | "quiesced") => Ok(format!(
+            "would start {name} (it is {}){}",
+            interposer.state,
+            handler("start")
+        )),
+        (Request::Start, "started") => Err(format!("{name} is already started")),
+        (Request::Start, "quiescing") => Err(format!("{name} is quiescing")),
+        (Request::Quiesce, _) if interposer.bound > 0 => Err(serves(interposer)),
+        (Request::Quiesce, "started" | "quiescing") => Ok(format!(
+            "would quiesce {name} (it is {}): wait until no call runs in it{}",
+            interposer.state,
+            handler("quiesce")
+        )),
+        (Request::Quiesce, "loaded") => Err(format!("{name} is not started")),
+        (Request::Quiesce, "quiesced") => Err(format!("{name} is already quiesced")),
+        (_, other) => Err(format!(
+            "{name} is {other}, a state this preloadctl does not know"
+        )),
+    }
 }
 
 fn permission_denied(what: &str) -> Error {

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 /// The old main dependency list; Debian's readahead daemon keeps its INI
 /// configuration at the same path.
-const OLD_CONFIG_FILE: &str = "/etc/preload.conf";
+pub(crate) const OLD_CONFIG_FILE: &str = "/etc/preload.conf";
 /// The old snippets directory.
 const OLD_SNIPPETS_DIR: &str = "/etc/preload.d";
 /// The old veto hooks' directory, and the directory holding it.
@@ -49,9 +49,9 @@ const STATE_ENTRIES: &[&str] = &[
 
 /// What a migration does, found before anything is done.
 #[derive(Default)]
-struct Plan {
+pub(crate) struct Plan {
     /// Each file or directory to rename: from, to.
-    moves: Vec<(PathBuf, PathBuf)>,
+    pub(crate) moves: Vec<(PathBuf, PathBuf)>,
     /// Old directories to remove, once the moves leave them empty.
     empty_dirs: Vec<PathBuf>,
     /// Lines about what is left alone, printed first.
@@ -138,8 +138,8 @@ fn stopped(e: Error) -> Error {
     Error::with_details(e.exit, message, e.details)
 }
 
-/// Finds every move and checks it.
-fn plan(ctx: &Context) -> Result<Plan, Error> {
+/// Finds every move and checks it (`doctor` reports the moves too).
+pub(crate) fn plan(ctx: &Context) -> Result<Plan, Error> {
     let mut plan = Plan::default();
 
     // The main list: preloadctl's only if it parses as a dependency list.
@@ -301,7 +301,7 @@ fn list(dir: &Path) -> Result<Vec<(std::ffi::OsString, PathBuf)>, Error> {
 /// Whether `text` looks like an INI file such as the readahead daemon's
 /// `/etc/preload.conf`: a line that starts with `[` (after blanks), or a
 /// `key = value` line.
-fn looks_like_ini(text: &[u8]) -> bool {
+pub(crate) fn looks_like_ini(text: &[u8]) -> bool {
     text.split(|&b| b == b'\n').any(|line| {
         let line = line.trim_ascii();
         if line.starts_with(b"[") {

@@ -1,18 +1,22 @@
 //! `preloadctl restart`: unload preload.ko and load it again, so that it
 //! reads the merged config at load, from scratch (as `systemctl restart`;
 //! `reload`, as `systemctl reload`, is `apply`: the list changes live and
-//! preload stays loaded).
+//! preload stays loaded). The list it loads goes into the history
+//! (`history.rs`) like an `apply`.
 
 use crate::config;
 use crate::context::{Context, RESTART_FILE};
+use crate::diff;
 use crate::error::{Error, Exit};
+use crate::history::{source_names, Recorder};
 use crate::modules::Installed;
-use crate::store::{save_last_good, verify, write_atomically};
+use crate::store::{verify, write_atomically};
 use crate::tools;
 use std::path::{Path, PathBuf};
 
-/// Restarts preload with `files` (or the config) as its config.
-pub fn run(ctx: &Context, files: Vec<PathBuf>) -> Result<Exit, Error> {
+/// Restarts preload with `files` (or the config) as its config, or with
+/// `dry_run` says whether it would and what would change.
+pub fn run(ctx: &Context, files: Vec<PathBuf>, dry_run: bool) -> Result<Exit, Error> {
     let refuse = |exit, why: String| Error::new(exit, format!("refusing to restart: {why}"));
     if !ctx.proc.preload_loaded() {
         return Err(refuse(
@@ -54,10 +58,26 @@ pub fn run(ctx: &Context, files: Vec<PathBuf>) -> Result<Exit, Error> {
 
     let live_text = ctx.proc.read_deps()?;
     let new_config = ctx.run_dir.join(RESTART_FILE);
-    write_atomically(&new_config, &config.canonical())?;
+    let new_text = config.canonical();
+    if dry_run {
+        println!(
+            "would unload preload (rmmod preload) and load it again with config={}, \
+             written with the merged list (entries: {}, files: {})",
+            new_config.display(),
+            config.entries(),
+            sources.len()
+        );
+        diff::print_texts(&ctx.proc.deps_path(), &live_text, &new_config, &new_text)?;
+        println!("dry run: nothing was changed");
+        return Ok(Exit::Ok);
+    }
+    write_atomically(&new_config, &new_text)?;
     let previous_config = ctx.run_dir.join("previous.conf");
     write_atomically(&previous_config, &live_text)?;
-    save_last_good(ctx, &live_text)?;
+    let recorder = match live_text != new_text {
+        true => Some(Recorder::begin(ctx, &live_text)?),
+        false => None,
+    };
 
     tools::run("rmmod", &["preload"]).map_err(|why| {
         Error::new(
@@ -73,9 +93,17 @@ pub fn run(ctx: &Context, files: Vec<PathBuf>) -> Result<Exit, Error> {
         };
         return Err(Error::new(Exit::Kernel, format!("{why}; {restored}")));
     }
-    verify(&ctx.proc, &config.canonical())?;
+    verify(&ctx.proc, &new_text)?;
+    let recorded = match recorder {
+        Some(recorder) => {
+            let names = source_names(&sources);
+            let recorded = recorder.finish("restart", String::new(), names, &new_text, false)?;
+            format!("; {recorded}")
+        }
+        None => String::new(),
+    };
     println!(
-        "restarted preload (entries: {}, config: {})",
+        "restarted preload (entries: {}, config: {}){recorded}",
         config.entries(),
         new_config.display()
     );

@@ -1,9 +1,11 @@
 //! `preloadctl status`: whether preload is loaded, its list, its counters
-//! and the interposers, as a table or as JSON.
+//! and the interposers, and the `preload.ko` of each installed kernel, as a
+//! table or as JSON.
 
 use crate::abi::report::{self, Verdict};
 use crate::context::Context;
 use crate::error::{Error, Exit};
+use crate::kernels::{self, Kernel};
 use crate::procfs::Interposer;
 use crate::store::live_list;
 use serde_json::{json, Map, Value};
@@ -18,12 +20,16 @@ struct Status {
     interposers: Vec<Interposer>,
     /// The last `abi check --report`, if there is one.
     abi: Option<Verdict>,
+    /// The installed kernels and their `preload.ko`.
+    kernels: Vec<Kernel>,
 }
 
 /// Prints the status; exits with 3 if preload is not loaded.
 pub fn run(ctx: &Context, json: bool) -> Result<Exit, Error> {
     let mut status = gather(ctx)?;
     status.abi = report::read(&ctx.abi_dir().join("REPORT"))?;
+    let running = kernels::running_release(ctx).ok();
+    status.kernels = kernels::installed(ctx, running.as_deref())?;
     if json {
         println!("{}", to_json(&status));
     } else {
@@ -52,6 +58,7 @@ fn gather(ctx: &Context) -> Result<Status, Error> {
         stats: proc.read_stats()?,
         interposers: proc.read_interposers()?.unwrap_or_default(),
         abi: None,
+        kernels: Vec::new(),
     })
 }
 
@@ -69,6 +76,9 @@ fn to_text(status: &Status) -> String {
     );
     if let Some(abi) = &status.abi {
         row("abi check", abi_text(abi));
+    }
+    for kernel in &status.kernels {
+        row("kernel", kernel_text(kernel));
     }
     if !status.loaded {
         return out;
@@ -145,6 +155,15 @@ fn abi_text(abi: &Verdict) -> String {
     text
 }
 
+/// One kernel in one line: `7.3.4 (running): /lib/modules/7.3.4/extra/preload.ko`.
+fn kernel_text(kernel: &Kernel) -> String {
+    let running = if kernel.running { " (running)" } else { "" };
+    match &kernel.module {
+        Some(path) => format!("{}{running}: {}", kernel.release, path.display()),
+        None => format!("{}{running}: no preload.ko", kernel.release),
+    }
+}
+
 fn list_or_dash(items: &[String]) -> String {
     if items.is_empty() {
         "-".into()
@@ -187,6 +206,11 @@ fn to_json(status: &Status) -> Value {
             "breaking": a.breaking.parse::<u64>().ok(),
             "warnings": a.warnings.parse::<u64>().ok(),
         })),
+        "kernels": status.kernels.iter().map(|k| json!({
+            "release": k.release,
+            "running": k.running,
+            "module": k.module.as_ref().map(|p| p.display().to_string()),
+        })).collect::<Vec<_>>(),
     })
 }
 
@@ -210,6 +234,18 @@ mod tests {
                 handlers: vec!["start".into(), "quiesce".into()],
             }],
             abi: None,
+            kernels: vec![
+                Kernel {
+                    release: "7.3.4".into(),
+                    running: true,
+                    module: Some("/lib/modules/7.3.4/extra/preload.ko".into()),
+                },
+                Kernel {
+                    release: "7.3.9".into(),
+                    running: false,
+                    module: None,
+                },
+            ],
         }
     }
 
@@ -250,6 +286,39 @@ mod tests {
         };
         assert!(to_text(&status).contains("interposers    none\n"));
         assert_eq!(to_json(&status)["interposers"], json!([]));
+    }
+
+    #[test]
+    fn each_kernel_has_a_line() {
+        let text = to_text(&sample());
+        assert!(
+            text.starts_with(
+                "preload        loaded\n\
+                 kernel         7.3.4 (running): /lib/modules/7.3.4/extra/preload.ko\n\
+                 kernel         7.3.9: no preload.ko\n\
+                 entries "
+            ),
+            "{text}"
+        );
+        let value = to_json(&sample());
+        assert_eq!(
+            value["kernels"],
+            json!([
+                {"release": "7.3.4", "running": true,
+                 "module": "/lib/modules/7.3.4/extra/preload.ko"},
+                {"release": "7.3.9", "running": false, "module": null},
+            ])
+        );
+        let unloaded = Status {
+            kernels: sample().kernels,
+            ..Status::default()
+        };
+        assert_eq!(
+            to_text(&unloaded),
+            "preload        not loaded\n\
+             kernel         7.3.4 (running): /lib/modules/7.3.4/extra/preload.ko\n\
+             kernel         7.3.9: no preload.ko\n"
+        );
     }
 
     #[test]

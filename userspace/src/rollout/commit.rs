@@ -1,14 +1,18 @@
 //! `preloadctl commit`: carry out the staged plan (install the changed list
 //! files and modules atomically, `depmod`, apply the list with read-back,
 //! reload what the plan says), keeping a record under `/var/lib/preloadctl/commit/`
-//! that `rollback` undoes it from. A commit that fails undoes itself.
+//! that `rollback` undoes it from. A commit that fails undoes itself. The
+//! list it writes goes into the history (`history.rs`), and so does the
+//! one a rollback writes back.
 
 use super::plan::{self, Plan};
 use super::stage::{hash, hash_if_exists, remove_dir};
 use crate::context::Context;
+use crate::diff;
 use crate::error::{Error, Exit};
+use crate::history::{source_names, Recorder, ROLLBACK};
 use crate::output::note;
-use crate::store::{replace_verified, save_last_good};
+use crate::store::replace_verified;
 use crate::tools;
 use std::fs;
 use std::io::{self, Write};
@@ -19,8 +23,9 @@ fn backup(record: &Path, index: usize) -> PathBuf {
     record.join("previous").join(index.to_string())
 }
 
-/// Commits the staged change.
-pub fn run(ctx: &Context) -> Result<Exit, Error> {
+/// Commits the staged change, or with `dry_run` says what committing it
+/// would do.
+pub fn run(ctx: &Context, dry_run: bool) -> Result<Exit, Error> {
     let staged = ctx.staged_dir();
     let plan = Plan::read(&staged)?.ok_or_else(|| {
         Error::new(
@@ -34,9 +39,14 @@ pub fn run(ctx: &Context) -> Result<Exit, Error> {
     ctx.proc.require_preload()?;
     let live = ctx.proc.read_deps()?;
     unchanged_since_prepare(ctx, &plan, &staged, &live)?;
+    if dry_run {
+        return dry_run_commit(ctx, &plan);
+    }
 
     // The record is complete before anything changes.
-    save_last_good(ctx, &live)?;
+    // A commit is recorded even if the list stays the same, and so is its
+    // undoing: a later `rollback` sees there is nothing more to undo.
+    let recorder = Recorder::begin(ctx, &live)?;
     let record = ctx.commit_dir();
     let building = ctx.state_dir.join("commit.new");
     remove_dir(&building)?;
@@ -53,8 +63,14 @@ pub fn run(ctx: &Context) -> Result<Exit, Error> {
 
     if let Err(e) = carry_out(ctx, &plan, &staged) {
         let undone = match undo(ctx, &plan, &record) {
-            Ok(()) => "rolled back: the previous modules, list files and list are in place again"
-                .to_owned(),
+            Ok(()) => {
+                // Recorded as a rollback, which a later `rollback` leaves
+                // as it is; best effort: the failure is the news.
+                let detail = format!("commit of {} failed and was undone", plan.name);
+                let _ = recorder.finish(ROLLBACK, detail, Vec::new(), &plan.live, true);
+                "rolled back: the previous modules, list files and list are in place again"
+                    .to_owned()
+            }
             Err(again) => format!(
                 "rolling back failed too: {again}; the previous files are in {}",
                 record.display()
@@ -67,15 +83,53 @@ pub fn run(ctx: &Context) -> Result<Exit, Error> {
         ));
     }
     remove_dir(&staged)?;
+    let sources = source_names(&ctx.sources(Vec::new())?);
+    let detail = format!("bundle {}", plan.name);
+    let recorded = recorder.finish("commit", detail, sources, &plan.list, true)?;
     let modules = plan.modules().count();
     let lists = plan.lists().count();
     println!(
         "committed {} (modules: {modules} replaced or installed, {} unchanged; list files: {lists}; \
-         entries: {}); `preloadctl rollback` undoes it",
+         entries: {}); `preloadctl rollback` undoes it; {recorded}",
         plan.name,
         plan.unchanged.len(),
         plan.entries
     );
+    Ok(Exit::Ok)
+}
+
+/// `commit --dry-run`: what committing `plan` would do, once it is known
+/// to be unchanged since `prepare`.
+fn dry_run_commit(ctx: &Context, plan: &Plan) -> Result<Exit, Error> {
+    println!("would commit {}:", plan.name);
+    for change in &plan.changes {
+        let what = match change.version.as_str() {
+            "" => format!("{} {}", change.kind, change.name),
+            version => format!("{} {} {version}", change.kind, change.name),
+        };
+        match &change.replaces {
+            Some(old) if *old != change.target => println!(
+                "would install {} ({what}), replacing {}",
+                change.target.display(),
+                old.display()
+            ),
+            Some(_) => println!("would replace {} ({what})", change.target.display()),
+            None => println!("would install {} ({what})", change.target.display()),
+        }
+    }
+    if plan.modules().next().is_some() {
+        println!("would run depmod");
+    }
+    if !plan.reload.is_empty() {
+        println!(
+            "would unload {} and load them again",
+            plan.reload.join(", ")
+        );
+    }
+    println!("list (entries: {}):", plan.entries);
+    let deps = ctx.proc.deps_path();
+    diff::print_texts(&deps, &plan.live, &ctx.staged_dir(), &plan.list)?;
+    println!("dry run: nothing was changed");
     Ok(Exit::Ok)
 }
 
@@ -181,8 +235,14 @@ pub fn undo(ctx: &Context, plan: &Plan, record: &Path) -> Result<(), Error> {
     fs::rename(record, &rolled_back).map_err(|e| Error::io("cannot rename", record, &e))
 }
 
-/// Undoes the last commit, if its record is there: `Ok(None)` if not.
-pub fn rollback(ctx: &Context) -> Result<Option<Exit>, Error> {
+/// The name of the last commit, if its record is there (not rolled back).
+pub fn committed(ctx: &Context) -> Result<Option<String>, Error> {
+    Ok(Plan::read(&ctx.commit_dir())?.map(|plan| plan.name))
+}
+
+/// Undoes the last commit, if its record is there: `Ok(None)` if not. With
+/// `dry_run`, says what undoing it would do instead.
+pub fn rollback(ctx: &Context, dry_run: bool) -> Result<Option<Exit>, Error> {
     let record = ctx.commit_dir();
     let Some(plan) = Plan::read(&record)? else {
         return Ok(None);
@@ -196,9 +256,44 @@ pub fn rollback(ctx: &Context) -> Result<Option<Exit>, Error> {
             plan.name
         );
     }
+    if dry_run {
+        println!("would roll back the commit of {}:", plan.name);
+        for (index, change) in plan.changes.iter().enumerate().rev() {
+            match &change.replaces {
+                Some(old) => {
+                    println!(
+                        "would put back {} (from {})",
+                        old.display(),
+                        backup(&record, index).display()
+                    );
+                    if *old != change.target {
+                        println!("would remove {}", change.target.display());
+                    }
+                }
+                None => println!("would remove {}", change.target.display()),
+            }
+        }
+        if plan.modules().next().is_some() {
+            println!("would run depmod");
+        }
+        if !plan.reload.is_empty() {
+            println!(
+                "would unload {} and load them again",
+                plan.reload.join(", ")
+            );
+        }
+        println!("list:");
+        let deps = ctx.proc.deps_path();
+        diff::print_texts(&deps, &live, &record.join(plan::FILE), &plan.live)?;
+        println!("dry run: nothing was changed");
+        return Ok(Some(Exit::Ok));
+    }
+    let recorder = Recorder::begin(ctx, &live)?;
     undo(ctx, &plan, &record)?;
+    let detail = format!("undid the commit of {}", plan.name);
+    let recorded = recorder.finish(ROLLBACK, detail, Vec::new(), &plan.live, true)?;
     println!(
-        "rolled back {}: {} files restored, list restored ({} bytes); the record is in {}",
+        "rolled back {}: {} files restored, list restored ({} bytes); the record is in {}; {recorded}",
         plan.name,
         plan.changes.len(),
         plan.live.len(),

@@ -294,10 +294,23 @@ fn verified(source: &Path, entry: &Entry, outcome: &mut Outcome) -> Result<bool,
     Ok(false)
 }
 
-/// Drops the staged change.
-pub fn abort(ctx: &Context) -> Result<Exit, Error> {
+/// Drops the staged change, or with `dry_run` says which it would drop.
+pub fn abort(ctx: &Context, dry_run: bool) -> Result<Exit, Error> {
     let staged = ctx.staged_dir();
-    match Plan::read(&staged)? {
+    let plan = Plan::read(&staged)?;
+    if dry_run {
+        match plan {
+            Some(plan) => println!(
+                "would drop the staged change {} ({})",
+                plan.name,
+                staged.display()
+            ),
+            None => println!("nothing is staged"),
+        }
+        println!("dry run: nothing was changed");
+        return Ok(Exit::Ok);
+    }
+    match plan {
         Some(plan) => println!("dropped the staged change {}", plan.name),
         None => println!("nothing is staged"),
     }

@@ -15,12 +15,13 @@ check "... added lines too" said '^\+pl_a: pl_b pl_d pl_c$'
 check "--dry-run changes nothing" deps_are 'pl_d: pl_plain'
 check "apply succeeds" exits 0 preloadctl apply
 check "the live list is the merged config, files in lexical order" deps_are 'pl_a: pl_b pl_d pl_c\npl_c: ?pl_gone'
-check "the replaced list was kept as last-known-good" [ "$(cat /var/lib/preloadctl/last-good.conf)" = 'pl_d: pl_plain' ]
+check "the replaced list is history entry 1" [ "$(cat /var/lib/preloadctl/history/1.conf)" = 'pl_d: pl_plain' ]
+check "... the applied one entry 2" [ "$(cat /var/lib/preloadctl/history/2.conf)" = "$(cat $DEPS)" ]
 check "the applied entries work" insmod "$(ko pl_a)"
 check "pl_c was loaded first and linked" holder pl_c pl_a
 check "a second apply changes nothing" exits 0 preloadctl apply
 check "... and says so" said '^unchanged'
-check "... keeping the last-known-good list" [ "$(cat /var/lib/preloadctl/last-good.conf)" = 'pl_d: pl_plain' ]
+check "... and records nothing" [ ! -e /var/lib/preloadctl/history/3.json ]
 printf 'pl_b pl_c\n' > /etc/preload-modules.d/30-bad.conf
 check "a bad config exits 1" exits 1 preloadctl apply
 check "... naming file and line" said '^/etc/preload-modules.d/30-bad.conf:1: missing'

@@ -1,7 +1,31 @@
-//! The difference between two lists, one line per consumer that changes.
+//! The difference between two lists, one line per consumer that changes,
+//! as the dry runs print it.
 
+use crate::config;
+use crate::error::Error;
 use preload_deps::{write_entry, List};
 use std::cmp::Ordering;
+use std::path::Path;
+
+/// Prints the changes from `old` to `new`, or `no changes`.
+pub fn print(old: &List<'_>, new: &List<'_>) {
+    let changes = diff(old, new);
+    if changes.is_empty() {
+        println!("no changes");
+    }
+    for change in changes {
+        println!("{change}");
+    }
+}
+
+/// Prints the changes from the list `old` to the list `new`, both in the
+/// grammar (`old_name` and `new_name` name them if one does not parse).
+pub fn print_texts(old_name: &Path, old: &str, new_name: &Path, new: &str) -> Result<(), Error> {
+    let old = config::parse(old_name, old.as_bytes()).into_valid()?;
+    let new = config::parse(new_name, new.as_bytes()).into_valid()?;
+    print(&old.list(), &new.list());
+    Ok(())
+}
 
 /// Returns the changes from `old` to `new` as `-line` and `+line`, one pair
 /// (or one of them) per consumer whose line differs, in consumer order.
