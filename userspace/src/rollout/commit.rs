@@ -117,15 +117,7 @@ fn dry_run_commit(ctx: &Context, plan: &Plan) -> Result<Exit, Error> {
             None => println!("would install {} ({what})", change.target.display()),
         }
     }
-    if plan.modules().next().is_some() {
-        println!("would run depmod");
-    }
-    if !plan.reload.is_empty() {
-        println!(
-            "would unload {} and load them again",
-            plan.reload.join(", ")
-        );
-    }
+    say_module_steps(plan);
     println!("list (entries: {}):", plan.entries);
     let deps = ctx.proc.deps_path();
     diff::print_texts(&deps, &plan.live, &ctx.staged_dir(), &plan.list)?;
@@ -135,6 +127,20 @@ fn dry_run_commit(ctx: &Context, plan: &Plan) -> Result<Exit, Error> {
 
 /// Refuses a plan whose premises no longer hold: the staged copies, the
 /// files it replaces and the live list must be as they were at prepare.
+/// What a dry run says of the steps after the files: depmod, and the
+/// consumers unloaded and loaded again.
+fn say_module_steps(plan: &Plan) {
+    if plan.modules().next().is_some() {
+        println!("would run depmod");
+    }
+    if !plan.reload.is_empty() {
+        println!(
+            "would unload {} and load them again",
+            plan.reload.join(", ")
+        );
+    }
+}
+
 fn unchanged_since_prepare(
     ctx: &Context,
     plan: &Plan,
@@ -273,15 +279,7 @@ pub fn rollback(ctx: &Context, dry_run: bool) -> Result<Option<Exit>, Error> {
                 None => println!("would remove {}", change.target.display()),
             }
         }
-        if plan.modules().next().is_some() {
-            println!("would run depmod");
-        }
-        if !plan.reload.is_empty() {
-            println!(
-                "would unload {} and load them again",
-                plan.reload.join(", ")
-            );
-        }
+        say_module_steps(&plan);
         println!("list:");
         let deps = ctx.proc.deps_path();
         diff::print_texts(&deps, &live, &record.join(plan::FILE), &plan.live)?;
