@@ -5,6 +5,7 @@
 #   make test-debug  the guest suite on the debug kernel only (KASAN, kmemleak, ...)
 #   make test-fleet  the Ansible rollout (contrib/ansible) against 8 local fake nodes
 #   make test-deb    the Debian packages: build, lintian, install to purge in a trixie root
+#   make test-initramfs  early boot: an initramfs-tools image with the hook, booted on Debian's kernel
 #   make bench       load cost of preload, interposed vs direct calls, list writes
 #   make kernel      build (or reuse) the flavor's kernel tree
 #   make modules     build the modules for the flavor (or KDIR) into build/
@@ -43,7 +44,7 @@ PACKAGING := userspace/packaging
 # as share/ is, before they are installed.
 GENERATED := target/release/share
 
-.PHONY: all demo test test-debug test-fleet test-deb deb bench kernel modules ext print-kdir qemu userspace fmt install clean
+.PHONY: all demo test test-debug test-fleet test-deb test-initramfs deb bench kernel modules ext print-kdir qemu userspace fmt install clean
 all: modules userspace
 
 demo:
@@ -60,6 +61,9 @@ test-fleet:
 
 test-deb:
 	tests/deb/run
+
+test-initramfs:
+	tests/initramfs/run
 
 bench:
 	tests/bench/run
