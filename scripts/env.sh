@@ -4,6 +4,7 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE_DIR=${PRELOAD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/preload}
 TOOLS_DIR=$CACHE_DIR/tools
 BINDGEN=$TOOLS_DIR/bin/bindgen
+BUSYBOX_STATIC=$TOOLS_DIR/busybox-static/busybox
 BUILD_DIR=$TOP/build
 KERNEL_VERSION_SERIES=7.3
 # Debian's own kernel (the `debian` flavor): trixie-backports' 7.3 build.

@@ -22,15 +22,19 @@ check() {
     fi
 }
 
-# refuse DESCRIPTION COMMAND...: passes if COMMAND fails.
+# refuse DESCRIPTION COMMAND...: passes if COMMAND runs and fails.
 refuse() {
     desc=$1; shift
-    if "$@" >/tmp/check.out 2>&1; then
-        printf "  FAIL: %s (it succeeded)\n" "$desc"; sed 's/^/    | /' /tmp/check.out
-        failures=$((failures + 1))
-    else
-        printf "  pass: %s\n" "$desc"
-    fi
+    "$@" >/tmp/check.out 2>&1
+    status=$?
+    case $status in
+        0) printf "  FAIL: %s (it succeeded)\n" "$desc" ;;
+        # A command that is missing or cannot run refuses nothing.
+        126|127) printf "  FAIL: %s (exit %s: the command did not run)\n" "$desc" "$status" ;;
+        *) printf "  pass: %s\n" "$desc"; return ;;
+    esac
+    sed 's/^/    | /' /tmp/check.out
+    failures=$((failures + 1))
 }
 
 # exits STATUS COMMAND...: passes if COMMAND exits with STATUS; its output is

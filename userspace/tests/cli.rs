@@ -279,6 +279,14 @@ fn failed_applies_change_nothing() {
     let unloaded = fake.run(&["apply", "good.conf"]);
     assert_eq!(unloaded.code, 3, "{unloaded:?}");
     assert!(unloaded.stderr.contains("preload is not loaded"));
+    // An empty list needs no preload (the boot unit on a kernel without it).
+    fake.write("empty.conf", "# no entries\n");
+    let empty = fake.run(&["apply", "empty.conf"]);
+    assert_eq!(empty.code, 0, "{empty:?}");
+    assert_eq!(
+        empty.stdout,
+        "nothing to apply: no list is configured, and preload is not loaded\n"
+    );
 }
 
 impl Fake {

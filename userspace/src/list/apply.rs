@@ -14,6 +14,12 @@ use std::path::PathBuf;
 pub fn apply(ctx: &Context, files: Vec<PathBuf>, dry_run: bool) -> Result<Exit, Error> {
     let sources = ctx.sources(files)?;
     let config = config::load(&sources).into_valid()?;
+    // An empty list needs no preload: the boot unit, on a kernel without
+    // preload.ko, fails only when a list is configured.
+    if config.entries() == 0 && !ctx.proc.preload_loaded() {
+        println!("nothing to apply: no list is configured, and preload is not loaded");
+        return Ok(Exit::Ok);
+    }
     ctx.proc.require_preload()?;
     let live_text = ctx.proc.read_deps()?;
     let live = live_list(&ctx.proc, &live_text)?;

@@ -1,7 +1,8 @@
 # preloadctl apply merges /etc/preload-modules.conf and
 # /etc/preload-modules.d/*.conf (in lexical order), writes the list in one
 # update and reads it back; a config that does not check, or a user without
-# CAP_SYS_MODULE, changes nothing.
+# CAP_SYS_MODULE, changes nothing; with no list configured and preload not
+# loaded there is nothing to apply.
 . "$(dirname "$0")/../../lib.sh"
 start_preload
 set_deps 'pl_d: pl_plain\n'
@@ -34,4 +35,8 @@ check "... and the live list is unchanged" deps_are 'pl_a: pl_b pl_d pl_c\npl_c:
 rmmod pl_a pl_b pl_c pl_d preload
 check "with preload not loaded it exits 3" exits 3 preloadctl apply
 check "... saying so" said 'preload is not loaded'
+rm -r /etc/preload-modules.d
+printf '# no entries\n' > /etc/preload-modules.conf
+check "with no list configured and preload not loaded it exits 0" exits 0 preloadctl apply
+check "... saying there is nothing to apply" said '^nothing to apply: no list is configured'
 finish
