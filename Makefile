@@ -3,6 +3,7 @@
 #   make demo        QEMU demo of preload in action (the main job)
 #   make test        host unit tests + fleet test + QEMU boot tests; ends "N passed, N failed"
 #   make test-debug  the guest suite on the debug kernel only (KASAN, kmemleak, ...)
+#   make test-all    make test with the debug kernel's guest suite too
 #   make test-fleet  the Ansible rollout (contrib/ansible) against 8 local fake nodes
 #   make test-deb    the Debian packages: build, lintian, install to purge in a trixie root
 #   make test-initramfs  early boot: an initramfs-tools image with the hook, booted on Debian's kernel
@@ -24,10 +25,12 @@
 #                    for Debian's 7.3 kernel (PRELOAD_SIGN_KEY signs it)
 # The kernel flavor: PRELOAD_KERNEL=test (default: the project's own test
 # kernel), PRELOAD_KERNEL=debug (the test kernel with KASAN, KFENCE,
-# kmemleak, UBSAN and the hang detectors, built by LLVM 19) or
-# PRELOAD_KERNEL=debian (Debian's own 7.3 kernel). make test runs the guest
-# suite on test and debian; the debug suite is make test-debug, apart,
-# because a cold make test with it would take 83 to 93 minutes on 2 cores.
+# kmemleak, UBSAN and the hang detectors, built by LLVM 19),
+# PRELOAD_KERNEL=modversions (the test kernel with symbol CRCs and BTF, as
+# Ubuntu builds its kernel) or PRELOAD_KERNEL=debian (Debian's own 7.3
+# kernel). make test runs the guest suite on test, debian and modversions;
+# the debug suite is make test-debug (or make test-all), apart, because it
+# alone takes over an hour on 2 cores.
 KDIR ?=
 DESTDIR ?=
 PREFIX ?= /usr/local
@@ -44,7 +47,7 @@ PACKAGING := userspace/packaging
 # as share/ is, before they are installed.
 GENERATED := target/release/share
 
-.PHONY: all demo test test-debug test-fleet test-deb test-initramfs deb bench kernel modules ext print-kdir qemu userspace fmt install clean
+.PHONY: all demo test test-debug test-all test-fleet test-deb test-initramfs deb bench kernel modules ext print-kdir qemu userspace fmt install clean
 all: modules userspace
 
 demo:
@@ -55,6 +58,9 @@ test:
 
 test-debug:
 	PRELOAD_KERNEL=debug tests/run
+
+test-all:
+	PRELOAD_FLAVORS="test debian modversions debug" tests/run
 
 test-fleet:
 	tests/fleet/run

@@ -18,7 +18,12 @@ use core::fmt::Write;
 use kernel::prelude::*;
 
 /// The kernel versions whose loader preload's copies were checked against.
+#[cfg(not(preload_unverified_build))]
 const VERIFIED: &[&str] = &["7.3.4"];
+/// A deliberately mismatched build for the test of the refusal
+/// (`preload/refuses-unknown-kernel`): it knows no kernel the tests run.
+#[cfg(preload_unverified_build)]
+const VERIFIED: &[&str] = &["7.3.0"];
 
 /// `struct module_use` as preload's mirror lays it out.
 const MODULE_USE: &str = "struct module_use (48 bytes): struct list_head source_list @0, \

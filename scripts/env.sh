@@ -13,12 +13,13 @@ DEBIAN_MIRROR=http://deb.debian.org/debian
 
 # The kernel flavor every script works on: `test` (the project's own
 # tinyconfig kernel with lockdep), `debug` (the same with KASAN, kmemleak,
-# UBSAN and the hang detectors, built by LLVM) or `debian` (Debian's
-# unmodified image).
+# UBSAN and the hang detectors, built by LLVM), `modversions` (the test
+# kernel with symbol CRCs and BTF, as Ubuntu builds its kernel) or `debian`
+# (Debian's unmodified image).
 FLAVOR=${PRELOAD_KERNEL:-test}
 case $FLAVOR in
-    test|debug|debian) ;;
-    *) echo "preload: error: PRELOAD_KERNEL=$FLAVOR: the flavors are test, debug and debian" >&2; exit 2 ;;
+    test|debug|modversions|debian) ;;
+    *) echo "preload: error: PRELOAD_KERNEL=$FLAVOR: the flavors are test, debug, modversions and debian" >&2; exit 2 ;;
 esac
 # Where the modules built for the flavor go (kbuild's MO=).
 MODULES_DIR=$BUILD_DIR/$FLAVOR/modules

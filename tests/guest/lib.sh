@@ -69,6 +69,10 @@ set_deps() { printf '%b' "$1" > $DEPS; }
 deps_are() { [ "$(cat $DEPS)" = "$(printf '%b' "$1")" ]; }
 
 start_preload() { insmod "$(ko preload)" "$@"; }
+# Whether the flavor's kernel is built with BTF (Debian's and modversions)
+# and with symbol CRCs (modversions): what a case expects of it.
+flavor_has_btf() { [ "$PRELOAD_KERNEL" = debian ] || [ "$PRELOAD_KERNEL" = modversions ]; }
+flavor_has_crcs() { [ "$PRELOAD_KERNEL" = modversions ]; }
 
 finish() {
     if [ "$failures" -eq 0 ]; then echo "ok - $TEST"; exit 0; fi

@@ -9,7 +9,7 @@ use common::{Run, Tree};
 use serde_json::Value;
 use std::fs;
 use std::ops::Deref;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// A fake root (`--root`): `proc/` with preload loaded and kernel 7.3.0
@@ -3382,4 +3382,98 @@ fn migrate_dry_run_prints_the_moves_and_changes_nothing() {
         fake.read("var/lib/preload/preload.state"),
         "PRELOAD 0.6.4 7\n"
     );
+}
+
+/// The modversions kernel (the test kernel with MODVERSIONS and
+/// gendwarfksyms), its modules, and `tests/abi/sample_lib_next` built for it:
+/// sample_lib with `sample_lib_compute()` taking a long. Running that kernel
+/// with sample_lib, `abi check` against the same kernel with the next
+/// sample_lib reports the CRC that really changed (gendwarfksyms') and the
+/// type (the modules' BTF), and nothing about the two unchanged exports. Ignored by
+/// default; tests/run runs it with `PRELOAD_ABI_MODVERSIONS_KDIR` (the
+/// kernel's build directory) and `PRELOAD_ABI_NEXT_LIB` (the next
+/// `sample_lib.ko`) after the modversions suite.
+#[test]
+#[ignore = "needs the built modversions kernel and modules; see the comment"]
+fn abi_real_crcs_change_with_a_type_and_only_then() {
+    let var = |name: &str| PathBuf::from(std::env::var(name).expect(name));
+    let kdir = var("PRELOAD_ABI_MODVERSIONS_KDIR");
+    let next_lib = var("PRELOAD_ABI_NEXT_LIB");
+    let modules = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../build/modversions/modules"
+    ));
+
+    let fake = Fake::new();
+    fake.write("proc/preload/deps", "pl_caller_a: interposer\n");
+    // lib/modules/{running,next}: the same kernel; next has the next sample_lib.
+    for release in ["running", "next"] {
+        let dir = fake.path(&format!("lib/modules/{release}"));
+        fs::create_dir_all(dir.join("extra")).unwrap();
+        std::os::unix::fs::symlink(&kdir, dir.join("build")).unwrap();
+        for module in [
+            "interposer/interposer",
+            "interposer/sample_lib",
+            "tests/pl_caller_a",
+        ] {
+            let from = match (release, module) {
+                ("next", "interposer/sample_lib") => next_lib.clone(),
+                _ => modules.join(format!("{module}.ko")),
+            };
+            let name = Path::new(module).file_name().unwrap().to_str().unwrap();
+            fs::copy(&from, dir.join(format!("extra/{name}.ko")))
+                .unwrap_or_else(|e| panic!("{}: {e}", from.display()));
+        }
+    }
+    fake.write("proc/sys/kernel/osrelease", "running");
+
+    let run = fake.run(&["abi", "snapshot", "--json"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let record: Value = serde_json::from_str(&run.stdout).unwrap();
+    let crcs = record.to_string();
+    // Every sample_lib export and _printk has a real CRC.
+    for symbol in [
+        "sample_lib_compute",
+        "sample_lib_step",
+        "sample_lib_wait",
+        "_printk",
+    ] {
+        let pattern = format!("\"name\":\"{symbol}\"");
+        assert!(crcs.contains(&pattern), "{symbol} not recorded: {crcs}");
+    }
+    assert!(
+        !crcs.contains("\"crc\":null"),
+        "a symbol without CRC: {crcs}"
+    );
+
+    let run = fake.run(&["abi", "check", "--kernel", "next", "--json"]);
+    assert_eq!(run.code, 6, "{run:?}");
+    let json: Value = serde_json::from_str(&run.stdout).unwrap();
+    let findings: Vec<(&str, &str, &str, &str)> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["module"].as_str().unwrap(),
+                f["symbol"].as_str().unwrap(),
+                f["change"].as_str().unwrap(),
+                f["severity"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        findings,
+        [
+            ("interposer", "sample_lib_compute", "crc", "breaks"),
+            ("interposer", "sample_lib_compute", "type", "breaks"),
+            ("pl_caller_a", "sample_lib_compute", "crc", "breaks"),
+            ("pl_caller_a", "sample_lib_compute", "type", "breaks"),
+        ],
+        "{run:?}"
+    );
+    // Against the running kernel itself: nothing.
+    let run = fake.run(&["abi", "check", "--kernel", "running"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("no changes\n"), "{run:?}");
 }

@@ -1,11 +1,12 @@
 # preload copies two pieces of the module loader instead of calling them
 # (module_enforce_rwx_sections()'s check, struct module_use's layout), so it
 # checks at load that the running kernel is the one they were copied from:
-# the version (7.3.4), and, where the kernel has BTF (Debian's), the struct's
-# members and offsets and the function's type, as BTF describes them.
+# the version (7.3.4), and, where the kernel has BTF (Debian's, modversions),
+# the struct's members and offsets and the function's type, as BTF describes
+# them.
 . "$(dirname "$0")/../../lib.sh"
 check "preload loads" start_preload
-if [ -e /sys/kernel/btf/vmlinux ]; then
+if flavor_has_btf; then
     check "... after comparing both with the kernel's BTF" \
         log_has 'preload: kernel internals: Linux 7.3.4, and BTF describes struct module_use and module_enforce_rwx_sections\(\) as preload.s copies have them'
 else
