@@ -4,7 +4,8 @@
 # (scripts/build-modules builds it with --cfg preload_unverified_build): a
 # deliberately mismatched build, as preload for 7.3.4 is on a 7.2 kernel.
 . "$(dirname "$0")/../../lib.sh"
-release=$(uname -r)
+# The release as a regular expression (Debian's has a +).
+release=$(uname -r | sed 's/[.+]/\\&/g')
 check "insmod of the mismatched build fails" exits 1 insmod "$(ko pl_preload_unverified)"
 check "... with EINVAL (kmod says: Invalid parameters)" said 'could not insert module .*: Invalid (argument|parameters)'
 check "preload named the kernel and the version it knows" \
