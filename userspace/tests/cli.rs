@@ -2807,6 +2807,26 @@ fn abi_errors_say_what_is_missing() {
     );
 }
 
+/// `abi check --json`'s findings as (module, symbol, change, severity).
+fn findings_of(json: &Value) -> Vec<(&str, &str, &str, &str)> {
+    fn field<'a>(f: &'a Value, name: &str) -> &'a str {
+        f[name].as_str().unwrap()
+    }
+    json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                field(f, "module"),
+                field(f, "symbol"),
+                field(f, "change"),
+                field(f, "severity"),
+            )
+        })
+        .collect()
+}
+
 /// The project's real kernels: the test kernel (no BTF, no MODVERSIONS) and
 /// Debian's 7.3 (BTF, no MODVERSIONS), with the sample interposer and two
 /// consumers built for each. Ignored by default: CI has these only after
@@ -2897,23 +2917,16 @@ fn abi_real_kernels_differ_exactly_in_the_return_thunk() {
     let run = fake.run(&["abi", "check", "--kernel", "test", "--json"]);
     assert_eq!(run.code, 6, "{run:?}");
     let json: Value = serde_json::from_str(&run.stdout).unwrap();
-    let findings: Vec<(&str, &str, &str)> = json["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["module"].as_str().unwrap(),
-                f["symbol"].as_str().unwrap(),
-                f["change"].as_str().unwrap(),
-            )
-        })
-        .collect();
     assert_eq!(
-        findings,
+        findings_of(&json),
         [
-            ("pl_caller_a", "__x86_return_thunk", "removed"),
-            ("pl_caller_flagged", "__x86_return_thunk", "removed"),
+            ("pl_caller_a", "__x86_return_thunk", "removed", "breaks"),
+            (
+                "pl_caller_flagged",
+                "__x86_return_thunk",
+                "removed",
+                "breaks"
+            ),
         ]
     );
     assert!(json["target"]["notes"][0]
@@ -3449,21 +3462,8 @@ fn abi_real_crcs_change_with_a_type_and_only_then() {
     let run = fake.run(&["abi", "check", "--kernel", "next", "--json"]);
     assert_eq!(run.code, 6, "{run:?}");
     let json: Value = serde_json::from_str(&run.stdout).unwrap();
-    let findings: Vec<(&str, &str, &str, &str)> = json["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["module"].as_str().unwrap(),
-                f["symbol"].as_str().unwrap(),
-                f["change"].as_str().unwrap(),
-                f["severity"].as_str().unwrap(),
-            )
-        })
-        .collect();
     assert_eq!(
-        findings,
+        findings_of(&json),
         [
             ("interposer", "sample_lib_compute", "crc", "breaks"),
             ("interposer", "sample_lib_compute", "type", "breaks"),
