@@ -5,7 +5,11 @@
 //! `module_enforce_rwx_sections()`, which preload's replacement of it does
 //! itself (`hooks_glue.c`), and the layout of `struct module_use`, which
 //! preload writes to record links (`module_glue.c`). Both are those of
-//! Linux 7.3.4. preload refuses to load on a kernel of another version, and
+//! Linux 7.3.4 and 7.2.13, which agree on them (their sources, and Debian's
+//! BTF of both). What else differs between the two is outside the loader:
+//! init's root (`proc_glue.c`, by `LINUX_VERSION_CODE`) and the kernel
+//! crate's error names (`loader.rs`). preload refuses to load on a kernel of
+//! another version, and
 //! on one whose BTF (where it has BTF) describes that function or struct
 //! otherwise, naming what differs: a stable update or a distribution patch
 //! would otherwise be dropped or misread in silence.
@@ -19,7 +23,7 @@ use kernel::prelude::*;
 
 /// The kernel versions whose loader preload's copies were checked against.
 #[cfg(not(preload_unverified_build))]
-const VERIFIED: &[&str] = &["7.3.4"];
+const VERIFIED: &[&str] = &["7.3.4", "7.2.13"];
 /// A deliberately mismatched build for the test of the refusal
 /// (`preload/refuses-unknown-kernel`): it knows no kernel the tests run.
 #[cfg(preload_unverified_build)]

@@ -240,7 +240,8 @@ impl InFlight {
             let chain = waiting_chain(&entries, consumer);
             let chain = core::str::from_utf8(&chain).unwrap_or("?");
             pr_err!("dependency cycle while loading: {chain}\n");
-            return Err(ELOOP);
+            // Not `ELOOP`: 7.2's kernel crate does not name it.
+            return Err(Error::from_errno(-(kernel::bindings::ELOOP as i32)));
         }
         while entries.iter().any(|w| w.consumer == consumer) {
             if self.left.wait_interruptible(&mut entries) {

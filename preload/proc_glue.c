@@ -14,7 +14,9 @@
 #include <linux/ratelimit.h>
 #include <linux/seq_file.h>
 #include <linux/uaccess.h>
+#include <linux/sched/task.h>
 #include <linux/utsname.h>
+#include <linux/version.h>
 #include <linux/vmalloc.h>
 
 #include "glue.h"
@@ -180,8 +182,16 @@ ssize_t preload_read_file(const char *path, void **buf, size_t max, bool initial
 	if (initial_root) {
 		struct path root;
 
-		/* The root of init (pid 1); init_task's is an empty nullfs in 7.3. */
+		/*
+		 * The root of init (pid 1). In 7.3 init_task's is an empty
+		 * nullfs and init's is userspace_init_fs; in 7.2 init shares
+		 * init_task's, and modprobe starts from it too.
+		 */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 3, 0)
 		get_fs_root(userspace_init_fs, &root);
+#else
+		get_fs_root(init_task.fs, &root);
+#endif
 		file = file_open_root(&root, path, O_RDONLY, 0);
 		path_put(&root);
 	} else {

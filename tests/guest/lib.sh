@@ -71,8 +71,10 @@ deps_are() { [ "$(cat $DEPS)" = "$(printf '%b' "$1")" ]; }
 start_preload() { insmod "$(ko preload)" "$@"; }
 # Whether the flavor's kernel is built with BTF (Debian's and modversions)
 # and with symbol CRCs (modversions): what a case expects of it.
-flavor_has_btf() { [ "$PRELOAD_KERNEL" = debian ] || [ "$PRELOAD_KERNEL" = modversions ]; }
+flavor_has_btf() { case $PRELOAD_KERNEL in debian*|modversions) true ;; *) false ;; esac; }
 flavor_has_crcs() { [ "$PRELOAD_KERNEL" = modversions ]; }
+# Whether the flavor is one of Debian's own kernels (they trust Debian's key only).
+flavor_is_debian() { case $PRELOAD_KERNEL in debian*) true ;; *) false ;; esac; }
 
 finish() {
     if [ "$failures" -eq 0 ]; then echo "ok - $TEST"; exit 0; fi

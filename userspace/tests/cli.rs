@@ -1035,23 +1035,25 @@ fn doctor_checks_the_running_kernel() {
         &fake,
         11,
         "error: kernel 7.3.9: preload's copies of the module loader's internals are those of \
-         Linux 7.3.4, and it refuses to load on this one: fix: boot Linux 7.3.4 (on Debian: apt \
-         install -t trixie-backports linux-image-7.3.4+deb13-amd64)",
+         Linux 7.3.4, 7.2.13, and it refuses to load on this one: fix: boot Linux 7.3.4 or 7.2.13 \
+         (on Debian trixie: apt install -t trixie-backports linux-image-7.3.4+deb13-amd64; on \
+         sid: linux-image-7.2.13+deb14-amd64)",
     );
     fake.write("proc/sys/kernel/osrelease", "6.12.0-31-amd64\n");
     doctor_says(
         &fake,
         11,
-        "error: kernel 6.12.0-31-amd64: preload is for Rust-for-Linux 7.3 kernels, and it \
-         refuses to load on this one: fix: boot Linux 7.3.4 (on Debian: apt install -t \
-         trixie-backports linux-image-7.3.4+deb13-amd64)",
+        "error: kernel 6.12.0-31-amd64: preload is for Rust-for-Linux 7.2 and 7.3 kernels, and \
+         it refuses to load on this one: fix: boot Linux 7.3.4 or 7.2.13 (on Debian trixie: apt \
+         install -t trixie-backports linux-image-7.3.4+deb13-amd64; on sid: \
+         linux-image-7.2.13+deb14-amd64)",
     );
     fake.write("proc/preload/deps", "pl_a: pl_b\npl_c: ?pl_d\n");
     fake.write("proc/sys/kernel/osrelease", "7.3.9\n");
     doctor_says(
         &fake,
         10,
-        "ok: kernel 7.3.9: preload is loaded on it (this preloadctl knows Linux 7.3.4)",
+        "ok: kernel 7.3.9: preload is loaded on it (this preloadctl knows Linux 7.3.4, 7.2.13)",
     );
 
     // abi needs the headers.

@@ -15,7 +15,7 @@ use std::path::Path;
 /// The kernel versions preload accepts: a copy of `VERIFIED` in
 /// `preload/internals.rs` (a test keeps them the same). preload refuses to
 /// load on any other.
-const VERIFIED: &[&str] = &["7.3.4"];
+const VERIFIED: &[&str] = &["7.3.4", "7.2.13"];
 
 /// The config options preload needs, each `=y`.
 const NEEDED: &[&str] = &[
@@ -41,8 +41,9 @@ const SIG_ENFORCE: &str = "/sys/module/module/parameters/sig_enforce";
 const SIGNATURE_MAGIC: &[u8] = b"~Module signature appended~\n";
 
 /// What boots a kernel preload accepts, on Debian.
-const BOOT_7_3_4: &str = "boot Linux 7.3.4 (on Debian: apt install -t trixie-backports \
-                          linux-image-7.3.4+deb13-amd64)";
+const BOOT_ACCEPTED: &str = "boot Linux 7.3.4 or 7.2.13 (on Debian trixie: apt install -t \
+                             trixie-backports linux-image-7.3.4+deb13-amd64; on sid: \
+                             linux-image-7.2.13+deb14-amd64)";
 
 /// Checks the kernels; `loaded` says whether preload is loaded.
 pub fn check(ctx: &Context, loaded: bool) -> Vec<Finding> {
@@ -92,18 +93,18 @@ fn check_release(release: &str, loaded: bool) -> Finding {
             ),
         );
     }
-    let what = if release.starts_with("7.3.") {
+    let what = if release.starts_with("7.3.") || release.starts_with("7.2.") {
         format!(
             "preload's copies of the module loader's internals are those of Linux {}",
             VERIFIED.join(", ")
         )
     } else {
-        "preload is for Rust-for-Linux 7.3 kernels".to_owned()
+        "preload is for Rust-for-Linux 7.2 and 7.3 kernels".to_owned()
     };
     Finding::error(
         CHECK,
         format!("kernel {release}: {what}, and it refuses to load on this one"),
-        BOOT_7_3_4,
+        BOOT_ACCEPTED,
     )
 }
 
@@ -403,11 +404,19 @@ mod tests {
         let refused = check_release("7.3.9", false);
         assert_eq!(refused.severity, Severity::Error);
         assert!(
-            refused.message.contains("those of Linux 7.3.4"),
+            refused.message.contains("those of Linux 7.3.4, 7.2.13"),
             "{refused:?}"
         );
+        assert_eq!(
+            check_release("7.2.13+deb14-amd64", false).severity,
+            Severity::Ok
+        );
+        assert_eq!(check_release("7.2.12", false).severity, Severity::Error);
         let other = check_release("6.12.0-31-amd64", false);
-        assert!(other.message.contains("Rust-for-Linux 7.3"), "{other:?}");
+        assert!(
+            other.message.contains("Rust-for-Linux 7.2 and 7.3"),
+            "{other:?}"
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@
 # are not signed with: there, enforcement refuses preload itself, clearly.
 . "$(dirname "$0")/../../lib.sh"
 check "signature enforcement is on" [ "$(cat /sys/module/module/parameters/sig_enforce)" = Y ]
-if [ "$PRELOAD_KERNEL" = debian ]; then
+if flavor_is_debian; then
     check "insmod preload.ko is refused" exits 1 start_preload
     check "... saying the key was rejected" said 'Key was rejected by service'
     check "the kernel said why" log_has 'Loading of unsigned module is rejected'
