@@ -27,10 +27,11 @@
 # kernel), PRELOAD_KERNEL=debug (the test kernel with KASAN, KFENCE,
 # kmemleak, UBSAN and the hang detectors, built by LLVM 19),
 # PRELOAD_KERNEL=modversions (the test kernel with symbol CRCs and BTF, as
-# Ubuntu builds its kernel) or PRELOAD_KERNEL=debian (Debian's own 7.3
-# kernel). make test runs the guest suite on test, debian and modversions;
-# the debug suite is make test-debug (or make test-all), apart, because it
-# alone takes over an hour on 2 cores.
+# Ubuntu builds its kernel), PRELOAD_KERNEL=debian (Debian's own 7.3 kernel
+# from trixie-backports) or PRELOAD_KERNEL=debian-sid (Debian sid's own 7.2
+# kernel). make test runs the guest suite on test, debian, debian-sid and
+# modversions; the debug suite is make test-debug (or make test-all), apart,
+# because it alone takes over an hour on 2 cores.
 KDIR ?=
 DESTDIR ?=
 PREFIX ?= /usr/local
@@ -60,7 +61,7 @@ test-debug:
 	PRELOAD_KERNEL=debug tests/run
 
 test-all:
-	PRELOAD_FLAVORS="test debian modversions debug" tests/run
+	PRELOAD_FLAVORS="test debian debian-sid modversions debug" tests/run
 
 test-fleet:
 	tests/fleet/run

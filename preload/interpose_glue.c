@@ -189,7 +189,11 @@ int preload_plan_set(const char *module, const struct preload_binding *bindings,
 		plan->applied_to = NULL;
 		strscpy(plan->module, module);
 		plan->count = count;
-		name = (char *)&plan->bindings[count];
+		/*
+		 * From the allocation, not &plan->bindings[count]: fortify
+		 * sizes a pointer past a __counted_by array as 0 bytes.
+		 */
+		name = (char *)plan + struct_size(plan, bindings, count);
 		for (i = 0; i < count; i++) {
 			size_t len = strlen(bindings[i].symbol) + 1;
 

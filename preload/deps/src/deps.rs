@@ -505,11 +505,14 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> LineSplitter<B> {
 
     /// Appends to the carried line, or empties it if the line gets too long.
     fn append(&mut self, bytes: &[u8]) -> Result<(), Error> {
-        let end = self.len.saturating_add(bytes.len());
-        match self.buf.as_mut().get_mut(self.len..end) {
+        // Sliced as `[len..][..n]`, the destination is provably `n` bytes
+        // long: no length-mismatch panic path is compiled in (newer rustc's
+        // panic function is one the kernel's objtool does not know).
+        let rest = self.buf.as_mut().get_mut(self.len..);
+        match rest.and_then(|rest| rest.get_mut(..bytes.len())) {
             Some(dst) => {
                 dst.copy_from_slice(bytes);
-                self.len = end;
+                self.len += bytes.len();
                 Ok(())
             }
             None => {

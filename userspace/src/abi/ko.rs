@@ -11,7 +11,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// `KSYM_FLAG_GPL_ONLY` in a `__kflagstab` byte (7.3's `module_symbol.h`).
+/// `KSYM_FLAG_GPL_ONLY` in a `__kflagstab` byte (7.2's and 7.3's `module_symbol.h`).
 const KSYM_FLAG_GPL_ONLY: u8 = 1;
 
 /// What preloadctl reads from a module file.
@@ -154,7 +154,7 @@ fn read_maybe_compressed(path: &Path) -> Result<Vec<u8>, Error> {
 /// The exports of a module file, from the symbols modpost's `KSYMTAB` and
 /// `SYMBOL_FLAGS` macros leave in it: `__ksymtab_NAME` (exported),
 /// `__kstrtabns_NAME` (its namespace string), `__flags_NAME` (a byte with
-/// `KSYM_FLAG_GPL_ONLY`; before 7.3, a `__ksymtab_gpl` section instead) and
+/// `KSYM_FLAG_GPL_ONLY`; in kernels older than 7.2, a `__ksymtab_gpl` section) and
 /// `__crc_NAME` (with `MODVERSIONS`).
 fn exports(elf: &Elf<'_>, module: &str) -> Result<HashMap<String, Export>, super::elf::ElfError> {
     let symbols = elf.symbols()?;

@@ -2,7 +2,7 @@
 # naming the kernel and the versions it knows, and leaves nothing behind.
 # pl_preload_unverified.ko is preload built to know only Linux 7.3.0
 # (scripts/build-modules builds it with --cfg preload_unverified_build): a
-# deliberately mismatched build, as preload for 7.3.4 is on a 7.2 kernel.
+# deliberately mismatched build, as preload would be on a kernel it does not know.
 . "$(dirname "$0")/../../lib.sh"
 # The release as a regular expression (Debian's has a +).
 release=$(uname -r | sed 's/[.+]/\\&/g')
