@@ -13,7 +13,6 @@
 
 use kernel::prelude::*;
 
-mod preload_interpose;
 mod sample_state;
 #[allow(unsafe_code)]
 mod sys;

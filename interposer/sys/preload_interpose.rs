@@ -29,8 +29,11 @@
 //! written there; preload compares BTF types where the kernel has them.
 //!
 //! Every macro here expands to what the `unsafe_code` lint flags (exported
-//! C symbols, `.modinfo` sections, `unsafe` blocks): invoke them in `sys.rs`,
-//! the one module the crate's `#![deny(unsafe_code)]` allows it in.
+//! C symbols, `.modinfo` sections, `unsafe` blocks), so the file belongs to
+//! the crate's `sys` module, the one its `#![deny(unsafe_code)]` allows that
+//! in: declare it in `sys.rs`
+//! (`#[path = "sys/preload_interpose.rs"] mod preload_interpose;`) and
+//! invoke the macros there.
 
 /// Emits the `.modinfo` entry `key=value` (both string literals), e.g.
 /// `preload_modinfo!("version", "2.0")` (the kernel's `module!` has no
@@ -43,7 +46,7 @@ macro_rules! preload_modinfo {
             const TAG: &str = concat!($key, "=", $value, "\0");
             #[link_section = ".modinfo"]
             #[used(compiler)]
-            static MODINFO: [u8; TAG.len()] = $crate::preload_interpose::modinfo_bytes(TAG);
+            static MODINFO: [u8; TAG.len()] = $crate::sys::preload_interpose::modinfo_bytes(TAG);
         };
     };
 }
@@ -78,7 +81,7 @@ macro_rules! preload_interpose {
             );
             #[link_section = ".modinfo"]
             #[used(compiler)]
-            static MODINFO: [u8; TAG.len()] = $crate::preload_interpose::modinfo_bytes(TAG);
+            static MODINFO: [u8; TAG.len()] = $crate::sys::preload_interpose::modinfo_bytes(TAG);
         };
 
         #[no_mangle]
@@ -107,21 +110,21 @@ pub(crate) use preload_interpose;
 /// taken, so that an IBT kernel keeps its ENDBR (see `PRELOAD_HANDLER()`).
 macro_rules! preload_lifecycle {
     ($($kind:ident: $handler:path),* $(,)?) => {
-        $($crate::preload_interpose::preload_lifecycle!(@$kind $handler);)*
+        $($crate::sys::preload_interpose::preload_lifecycle!(@$kind $handler);)*
     };
     (@start $handler:path) => {
         #[no_mangle]
         extern "C" fn preload_start() -> core::ffi::c_int {
-            $crate::preload_interpose::errno($handler())
+            $crate::sys::preload_interpose::errno($handler())
         }
-        $crate::preload_interpose::preload_lifecycle!(@address preload_start: extern "C" fn() -> core::ffi::c_int);
+        $crate::sys::preload_interpose::preload_lifecycle!(@address preload_start: extern "C" fn() -> core::ffi::c_int);
     };
     (@quiesce $handler:path) => {
         #[no_mangle]
         extern "C" fn preload_quiesce() -> core::ffi::c_int {
-            $crate::preload_interpose::errno($handler())
+            $crate::sys::preload_interpose::errno($handler())
         }
-        $crate::preload_interpose::preload_lifecycle!(@address preload_quiesce: extern "C" fn() -> core::ffi::c_int);
+        $crate::sys::preload_interpose::preload_lifecycle!(@address preload_quiesce: extern "C" fn() -> core::ffi::c_int);
     };
     (@export $handler:path) => {
         /// # Safety
@@ -136,7 +139,7 @@ macro_rules! preload_lifecycle {
                 Err(e) => e.to_errno() as isize,
             }
         }
-        $crate::preload_interpose::preload_lifecycle!(@address preload_state_export: unsafe extern "C" fn(*mut u8, usize) -> isize);
+        $crate::sys::preload_interpose::preload_lifecycle!(@address preload_state_export: unsafe extern "C" fn(*mut u8, usize) -> isize);
     };
     (@import $handler:path) => {
         /// # Safety
@@ -146,9 +149,9 @@ macro_rules! preload_lifecycle {
         unsafe extern "C" fn preload_state_import(buf: *const u8, len: usize) -> core::ffi::c_int {
             // SAFETY: Guaranteed by the caller.
             let buf = unsafe { core::slice::from_raw_parts(buf, len) };
-            $crate::preload_interpose::errno($handler(buf))
+            $crate::sys::preload_interpose::errno($handler(buf))
         }
-        $crate::preload_interpose::preload_lifecycle!(@address preload_state_import: unsafe extern "C" fn(*const u8, usize) -> core::ffi::c_int);
+        $crate::sys::preload_interpose::preload_lifecycle!(@address preload_state_import: unsafe extern "C" fn(*const u8, usize) -> core::ffi::c_int);
     };
     (@address $entry:ident: $type:ty) => {
         const _: () = {
