@@ -114,7 +114,9 @@ pub enum Command {
     /// not check, a listed module not installed after the bundle, a loaded
     /// module the change cannot reach without reloading it, an ABI break on
     /// the running kernel, a hook in /etc/preloadctl/veto.d/ that exits
-    /// non-zero.
+    /// non-zero or runs past its timeout, a manifest that is not signed
+    /// (manifest.json.sig, `ssh-keygen -Y sign -n preload-bundle`) by a key
+    /// in /etc/preloadctl/trusted.d/ (allowed-signers files).
     #[command(after_help = EXIT_CODES_HELP)]
     Prepare {
         /// Print the verdict, the files and the vetoes as JSON.
@@ -124,6 +126,16 @@ pub enum Command {
         /// the commit unloads (rmmod) and loads them again (modprobe).
         #[arg(long)]
         reload_consumers: bool,
+        /// Accept a bundle that is not signed, or a machine that trusts no
+        /// key; a signature that does not check still vetoes.
+        #[arg(long)]
+        allow_unsigned: bool,
+        /// How long each veto hook may run, in seconds, unless the hook's
+        /// NAME.timeout file in veto.d says otherwise; one that runs longer
+        /// is killed, with what it started, and vetoes.
+        #[arg(long, value_name = "SECONDS", default_value_t = 60,
+              value_parser = clap::value_parser!(u64).range(1..))]
+        hook_timeout: u64,
         /// The bundle: a directory, or a .tar, .tar.gz or .tgz file.
         bundle: PathBuf,
     },

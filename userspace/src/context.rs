@@ -14,6 +14,8 @@ pub const CONFIG_FILE: &str = "/etc/preload-modules.conf";
 pub const SNIPPETS_DIR: &str = "/etc/preload-modules.d";
 /// The rollout's veto hooks.
 pub const VETO_DIR: &str = "/etc/preloadctl/veto.d";
+/// The keys a rollout's bundle may be signed with (allowed-signers files).
+pub const TRUSTED_DIR: &str = "/etc/preloadctl/trusted.d";
 /// The history of the live list, the staged change, the last commit's
 /// record and the ABI records.
 pub const STATE_DIR: &str = "/var/lib/preloadctl";
@@ -81,6 +83,12 @@ impl Context {
     /// Returns the directory of the veto hooks: `/etc/preloadctl/veto.d`.
     pub fn veto_dir(&self) -> PathBuf {
         self.under(VETO_DIR)
+    }
+
+    /// Returns the directory of the keys bundles may be signed with:
+    /// `/etc/preloadctl/trusted.d`.
+    pub fn trusted_dir(&self) -> PathBuf {
+        self.under(TRUSTED_DIR)
     }
 
     /// Returns the directory of the symbol records and the last report.

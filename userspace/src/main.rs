@@ -96,6 +96,8 @@ fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Prepare {
             json,
             reload_consumers,
+            allow_unsigned,
+            hook_timeout,
             bundle,
         } => rollout::stage::prepare(
             &ctx,
@@ -103,6 +105,8 @@ fn run(cli: Cli) -> Result<Exit, Error> {
                 bundle,
                 json,
                 reload_consumers,
+                allow_unsigned,
+                hook_timeout: std::time::Duration::from_secs(hook_timeout),
             },
         ),
         Command::Commit { dry_run } => rollout::commit::run(&ctx, dry_run),

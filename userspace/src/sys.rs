@@ -8,6 +8,8 @@
 //! inside it. Nothing is blocked or ignored: the signal still ends the wait
 //! at once, and SIGKILL still kills. And `--quiet`: pointing standard output
 //! at `/dev/null` (`dup2`), so that nothing any command prints gets out.
+//! And killing a veto hook with whatever it started (`kill` of its process
+//! group).
 
 use std::fs::OpenOptions;
 use std::io;
@@ -92,4 +94,16 @@ pub fn discard_stdout() -> io::Result<()> {
         return Err(io::Error::last_os_error());
     }
     Ok(())
+}
+
+/// Sends SIGKILL to every process in the process group `group` (a child
+/// started as the leader of its own group). A group that is gone is fine.
+pub fn kill_process_group(group: u32) {
+    let Ok(group) = libc::pid_t::try_from(group) else {
+        return;
+    };
+    // SAFETY: `kill` takes plain integers and touches no memory of ours; a
+    // negative pid names the process group, which only the child this
+    // program started and its descendants are in.
+    unsafe { libc::kill(-group, libc::SIGKILL) };
 }

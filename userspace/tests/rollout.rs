@@ -18,7 +18,8 @@ use std::process::Command;
 
 /// A machine: kernel 7.3.0 running, preload loaded with `pl_a: pl_b`,
 /// modules `pl_a`, `pl_b` (version 1) and `preload` installed, `pl_c`
-/// loaded.
+/// loaded, bundles signed by `fleet@test` trusted; with that key in
+/// `signing/key`.
 struct Root {
     tree: Tree,
 }
@@ -58,7 +59,36 @@ impl Root {
             "#!/bin/sh\necho \"$*\" >>\"$(dirname \"$0\")/../tools.log\"\n",
         );
         fs::set_permissions(root.path("bin/tool"), fs::Permissions::from_mode(0o755)).unwrap();
+        let public = root.new_key("signing/key");
+        root.write(
+            "etc/preloadctl/trusted.d/fleet",
+            &format!("fleet@test namespaces=\"preload-bundle\" {public}"),
+        );
         root
+    }
+
+    /// Makes an ed25519 key pair at `rel` (no passphrase); returns the public key.
+    fn new_key(&self, rel: &str) -> String {
+        fs::create_dir_all(self.path(rel).parent().unwrap()).unwrap();
+        let status = Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+            .arg(self.path(rel))
+            .status()
+            .unwrap();
+        assert!(status.success());
+        self.read(&format!("{rel}.pub"))
+    }
+
+    /// Signs the manifest of the bundle directory `rel` with the key at `key`.
+    fn sign_with(&self, rel: &str, key: &str) {
+        let _ = fs::remove_file(self.path(&format!("{rel}/manifest.json.sig")));
+        let status = Command::new("ssh-keygen")
+            .args(["-q", "-Y", "sign", "-n", "preload-bundle", "-f"])
+            .arg(self.path(key))
+            .arg(self.path(&format!("{rel}/manifest.json")))
+            .status()
+            .unwrap();
+        assert!(status.success());
     }
 
     fn read(&self, rel: &str) -> String {
@@ -70,7 +100,8 @@ impl Root {
     }
 
     /// Writes a bundle directory `rel` with list files and modules
-    /// (`(name, contents)`), and a manifest naming them with their hashes.
+    /// (`(name, contents)`), and a manifest naming them with their hashes,
+    /// signed with the trusted key.
     fn bundle(&self, rel: &str, lists: &[(&str, &str)], modules: &[(&str, &str)]) -> String {
         let mut list_entries = Vec::new();
         for (name, text) in lists {
@@ -92,6 +123,7 @@ impl Root {
             "lists": list_entries, "modules": module_entries,
         });
         self.write(&format!("{rel}/manifest.json"), &manifest.to_string());
+        self.sign_with(rel, "signing/key");
         self.path(rel).display().to_string()
     }
 
@@ -167,8 +199,9 @@ fn prepare_stages_only_changed_modules_and_commit_installs_them() {
     let run = root.run(&["prepare", &bundle]);
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(
-        run.stdout.lines().take(5).collect::<Vec<_>>(),
+        run.stdout.lines().take(6).collect::<Vec<_>>(),
         [
+            "signed by fleet@test",
             "install list 50-fleet.conf",
             "replace module pl_a 2",
             "unchanged module pl_b 2",
@@ -588,6 +621,89 @@ fn prepare_vetoes_when_a_hook_says_no() {
 }
 
 #[test]
+fn prepare_kills_a_hook_past_its_timeout_and_vetoes() {
+    let root = Root::new();
+    let before = root.snapshot();
+    root.write(
+        "etc/preloadctl/veto.d/50-hangs",
+        "#!/bin/sh\nexec sleep 1000\n",
+    );
+    fs::set_permissions(
+        root.path("etc/preloadctl/veto.d/50-hangs"),
+        fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
+    let bundle = root.bundle("b1", &[], &[("pl_a", "pl_a v2")]);
+    let (code, json) = root.prepare_json(&bundle, &["--hook-timeout", "1"]);
+    assert_eq!(code, 7, "{json}");
+    assert_eq!(reasons(&json), ["hook 50-hangs"]);
+    assert!(json["vetoes"][0]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("50-hangs did not finish within its timeout of 1 s and was killed"));
+    assert!(!root.path("var/lib/preloadctl/staged").exists());
+    assert_eq!(root.snapshot(), before);
+
+    let run = root.run(&["prepare", "--hook-timeout", "0", &bundle]);
+    assert_eq!(run.code, 2, "{run:?}");
+}
+
+#[test]
+fn prepare_vetoes_a_bundle_not_signed_by_a_trusted_key() {
+    let root = Root::new();
+    let before = root.snapshot();
+    let bundle = root.bundle("b1", &[], &[("pl_a", "pl_a v2")]);
+    let run = root.run(&["prepare", &bundle]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("signed by fleet@test\n"), "{run:?}");
+    assert_eq!(root.run(&["abort"]).code, 0);
+
+    // Tampered: the manifest says another version, with the files' hashes
+    // unchanged; the signature no longer matches.
+    let manifest = root.read("b1/manifest.json").replace("\"2\"", "\"9\"");
+    root.write("b1/manifest.json", &manifest);
+    let (code, json) = root.prepare_json(&bundle, &[]);
+    assert_eq!(code, 7, "{json}");
+    assert_eq!(reasons(&json), ["bad-signature manifest.json.sig"]);
+    assert!(json["vetoes"][0]["detail"]
+        .as_str()
+        .unwrap()
+        .starts_with("manifest.json does not match manifest.json.sig (tampered"));
+    // --allow-unsigned does not accept a signature that does not match.
+    let (code, _) = root.prepare_json(&bundle, &["--allow-unsigned"]);
+    assert_eq!(code, 7);
+
+    // Signed by a key no file in trusted.d allows.
+    root.new_key("stranger/key");
+    root.sign_with("b1", "stranger/key");
+    let (code, json) = root.prepare_json(&bundle, &[]);
+    assert_eq!(code, 7, "{json}");
+    assert!(json["vetoes"][0]["detail"]
+        .as_str()
+        .unwrap()
+        .starts_with("manifest.json.sig is not made by a key "));
+
+    // Not signed: a veto, unless --allow-unsigned, which says so.
+    fs::remove_file(root.path("b1/manifest.json.sig")).unwrap();
+    let (code, json) = root.prepare_json(&bundle, &[]);
+    assert_eq!(code, 7, "{json}");
+    assert!(json["vetoes"][0]["detail"]
+        .as_str()
+        .unwrap()
+        .starts_with("the bundle has no manifest.json.sig"));
+    assert!(!root.path("var/lib/preloadctl/staged").exists());
+    assert_eq!(root.snapshot(), before);
+    let (code, json) = root.prepare_json(&bundle, &["--allow-unsigned"]);
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(json["signed_by"], Value::Null);
+    assert!(json["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|n| n == "signature not checked: the bundle is not signed (--allow-unsigned)"));
+}
+
+#[test]
 fn a_failed_commit_rolls_itself_back() {
     let root = Root::new();
     let before = root.snapshot();
@@ -704,6 +820,7 @@ fn prepare_vetoes_an_abi_break_on_the_running_kernel() {
                      "sha256": sha256(&consumer), "version": "1"}],
     });
     root.write("b1/manifest.json", &manifest.to_string());
+    root.sign_with("b1", "signing/key");
     let (code, json) = root.prepare_json(&root.path("b1").display().to_string(), &[]);
     assert_eq!(code, 7, "{json}");
     let abi: Vec<&str> = json["vetoes"]

@@ -55,6 +55,8 @@ pub struct Bundle {
     pub dir: PathBuf,
     /// The manifest.
     pub manifest: Manifest,
+    /// The manifest's bytes, as read and parsed (what its signature signs).
+    pub manifest_text: Vec<u8>,
     unpacked: Option<PathBuf>,
 }
 
@@ -105,6 +107,7 @@ impl Bundle {
         Ok(Bundle {
             dir,
             manifest,
+            manifest_text: text,
             unpacked,
         })
     }

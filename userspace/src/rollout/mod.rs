@@ -5,12 +5,14 @@
 //! that undoes it; `abort` drops what is staged. `rollback` (in `list/`)
 //! undoes a commit through [`commit::rollback`].
 //!
-//! `bundle.rs` reads a bundle, `veto.rs` finds the vetoes (loaded consumers,
-//! hooks), `plan.rs` is the staged plan, `stage.rs` is `prepare` and
-//! `abort`, `commit.rs` is `commit` and undoing it.
+//! `bundle.rs` reads a bundle, `signature.rs` checks its signature,
+//! `veto.rs` finds the vetoes (loaded consumers, hooks), `plan.rs` is the
+//! staged plan, `stage.rs` is `prepare` and `abort`, `commit.rs` is
+//! `commit` and undoing it.
 
 mod bundle;
 pub mod commit;
 mod plan;
+mod signature;
 pub mod stage;
 mod veto;

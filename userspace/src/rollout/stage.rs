@@ -4,6 +4,7 @@
 
 use super::bundle::{sha256_file, Bundle, Entry};
 use super::plan::{Change, Plan};
+use super::signature::{self, Signed};
 use super::veto::{self, Veto};
 use crate::abi::staged::{self as abi_staged, Verdict};
 use crate::config::{self, missing_modules};
@@ -17,6 +18,7 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// What `prepare` was asked.
 pub struct Options {
@@ -27,6 +29,11 @@ pub struct Options {
     /// Accept loaded modules the change reaches only by reloading them; the
     /// commit unloads and loads them again.
     pub reload_consumers: bool,
+    /// Accept a bundle without a signature (or a machine that trusts no
+    /// key); a bad signature still vetoes.
+    pub allow_unsigned: bool,
+    /// How long a veto hook may run, unless its `NAME.timeout` says.
+    pub hook_timeout: Duration,
 }
 
 /// One line of the report: a file of the bundle and what happens to it.
@@ -45,6 +52,7 @@ struct Outcome {
     vetoes: Vec<Veto>,
     notes: Vec<String>,
     staged: Option<PathBuf>,
+    signed_by: Option<String>,
 }
 
 /// Checks the bundle and stages it, or reports why not (exit code 7).
@@ -65,7 +73,27 @@ pub fn prepare(ctx: &Context, options: &Options) -> Result<Exit, Error> {
         Ok(bundle) => {
             outcome.plan.name = bundle.manifest.name.clone();
             outcome.plan.manifest_sha256 = bundle.manifest.sha256.clone();
-            let result = stage(ctx, options, &bundle, &live, &building, &mut outcome);
+            let result = match signature::check(
+                &bundle.dir,
+                &bundle.manifest_text,
+                &ctx.trusted_dir(),
+                &ctx.state_dir.join("signers"),
+                options.allow_unsigned,
+            ) {
+                Err(veto) => {
+                    outcome.vetoes.push(veto);
+                    Ok(())
+                }
+                Ok(signed) => {
+                    match signed {
+                        Signed::By(principal) => outcome.signed_by = Some(principal),
+                        Signed::Unchecked(why) => outcome
+                            .notes
+                            .push(format!("signature not checked: {why} (--allow-unsigned)")),
+                    }
+                    stage(ctx, options, &bundle, &live, &building, &mut outcome)
+                }
+            };
             if result.is_err() || !outcome.vetoes.is_empty() {
                 // Best effort: the staging area is rebuilt by the next prepare.
                 let _ = fs::remove_dir_all(&building);
@@ -83,7 +111,12 @@ pub fn prepare(ctx: &Context, options: &Options) -> Result<Exit, Error> {
         remove_dir(&staged)?;
         fs::rename(&building, &staged)
             .map_err(|e| Error::io("cannot rename into place", &staged, &e))?;
-        outcome.vetoes = veto::run_hooks(&ctx.veto_dir(), &staged, &outcome.plan.name)?;
+        outcome.vetoes = veto::run_hooks(
+            &ctx.veto_dir(),
+            &staged,
+            &outcome.plan.name,
+            options.hook_timeout,
+        )?;
         if outcome.vetoes.is_empty() {
             outcome.staged = Some(staged);
         } else {
@@ -336,6 +369,7 @@ fn report(outcome: &Outcome, json: bool) -> Result<Exit, Error> {
             "verdict": if exit == Exit::Ok { "ok" } else { "veto" },
             "bundle": plan.name,
             "manifest_sha256": plan.manifest_sha256,
+            "signed_by": outcome.signed_by,
             "staged": outcome.staged,
             "files": files,
             "list": {"entries": plan.entries, "changed": plan.list != plan.live},
@@ -361,6 +395,9 @@ fn report(outcome: &Outcome, json: bool) -> Result<Exit, Error> {
             outcome.vetoes.len()
         );
         return Err(Error::with_details(Exit::Vetoed, message, lines));
+    }
+    if let Some(principal) = &outcome.signed_by {
+        println!("signed by {principal}");
     }
     for row in &outcome.rows {
         let version = if row.version.is_empty() {

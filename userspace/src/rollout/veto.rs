@@ -5,15 +5,19 @@
 use crate::config::Config;
 use crate::error::{describe, Error};
 use crate::modules::LoadedModule;
+use crate::sys;
 use preload_deps::Name;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::fs;
 use std::io;
-use std::os::unix::fs::PermissionsExt;
+use std::io::Seek;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 /// Why a change was refused: a stable reason (for machines), the file,
 /// module or hook it is about, and a sentence (for people).
@@ -180,10 +184,19 @@ fn deps_text(config: &Config, consumer: &Name) -> String {
     }
 }
 
-/// Runs each executable in `dir` (lexical order; hidden files and files
-/// that are not executable are skipped) with the staged change's directory
-/// as its argument and in `PRELOAD_STAGED`; each that exits non-zero vetoes.
-pub fn run_hooks(dir: &Path, staged: &Path, bundle: &str) -> Result<Vec<Veto>, Error> {
+/// Runs each executable in `dir` (lexical order; hidden files, files that
+/// are not executable and `NAME.timeout` files are skipped) with the staged
+/// change's directory as its argument and in `PRELOAD_STAGED`; each that
+/// exits non-zero, cannot run or runs past its timeout vetoes. A hook's
+/// timeout is `timeout`, or the seconds its `NAME.timeout` file says; one
+/// that runs past it is killed with every process it started (its process
+/// group).
+pub fn run_hooks(
+    dir: &Path,
+    staged: &Path,
+    bundle: &str,
+    timeout: Duration,
+) -> Result<Vec<Veto>, Error> {
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -192,12 +205,13 @@ pub fn run_hooks(dir: &Path, staged: &Path, bundle: &str) -> Result<Vec<Veto>, E
     let mut hooks = Vec::new();
     for entry in entries {
         let path = entry.map_err(|e| Error::io("cannot list", dir, &e))?.path();
-        let hidden = path
-            .file_name()
-            .is_none_or(|n| n.to_string_lossy().starts_with('.'));
+        let skipped = path.file_name().is_none_or(|n| {
+            let n = n.to_string_lossy();
+            n.starts_with('.') || n.ends_with(TIMEOUT_SUFFIX)
+        });
         let executable =
             fs::metadata(&path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0);
-        if !hidden && executable {
+        if !skipped && executable {
             hooks.push(path);
         }
     }
@@ -208,32 +222,112 @@ pub fn run_hooks(dir: &Path, staged: &Path, bundle: &str) -> Result<Vec<Veto>, E
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let output = Command::new(&hook)
-            .arg(staged)
-            .env("PRELOAD_STAGED", staged)
-            .env("PRELOAD_BUNDLE", bundle)
-            .output();
-        let detail = match output {
-            Ok(out) if out.status.success() => continue,
-            Ok(out) => {
-                let said = String::from_utf8_lossy(&out.stderr).trim().to_owned();
-                let said = if said.is_empty() {
-                    String::from_utf8_lossy(&out.stdout).trim().to_owned()
-                } else {
-                    said
-                };
-                match said.lines().last() {
-                    Some(said) => {
-                        format!("hook {} said no ({}): {said}", hook.display(), out.status)
-                    }
-                    None => format!("hook {} said no ({})", hook.display(), out.status),
-                }
-            }
-            Err(e) => format!("hook {} cannot run: {}", hook.display(), describe(&e)),
+        let detail = match hook_timeout(&hook, timeout) {
+            Err(why) => why,
+            Ok(timeout) => match run_hook(&hook, staged, bundle, timeout) {
+                Ok(None) => continue,
+                Ok(Some(why)) => why,
+                Err(e) => format!("hook {} cannot run: {}", hook.display(), describe(&e)),
+            },
         };
         vetoes.push(Veto::new("hook", name, detail));
     }
     Ok(vetoes)
+}
+
+/// The suffix of the file that sets a hook's timeout: `NAME.timeout`.
+const TIMEOUT_SUFFIX: &str = ".timeout";
+
+/// The hook's timeout: the whole seconds in its `NAME.timeout` file, or
+/// `default`; an unreadable or bad file is the hook's veto.
+fn hook_timeout(hook: &Path, default: Duration) -> Result<Duration, String> {
+    let mut file = hook.as_os_str().to_owned();
+    file.push(TIMEOUT_SUFFIX);
+    let file = Path::new(&file);
+    match fs::read_to_string(file) {
+        Ok(text) => match text.trim().parse::<u64>() {
+            Ok(seconds) if seconds > 0 => Ok(Duration::from_secs(seconds)),
+            _ => Err(format!(
+                "{}: {:?} is not a whole number of seconds above 0",
+                file.display(),
+                text.trim()
+            )),
+        },
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(default),
+        Err(e) => Err(format!("{}: {}", file.display(), describe(&e))),
+    }
+}
+
+/// Runs one hook for at most `timeout`; returns why it vetoes, or `None`.
+/// Its output goes to a file (not a pipe, which a process it left behind
+/// could hold open), of which the last line is quoted.
+fn run_hook(
+    hook: &Path,
+    staged: &Path,
+    bundle: &str,
+    timeout: Duration,
+) -> io::Result<Option<String>> {
+    let output = tempfile_in_tmp()?;
+    let mut child = Command::new(hook)
+        .arg(staged)
+        .env("PRELOAD_STAGED", staged)
+        .env("PRELOAD_BUNDLE", bundle)
+        .stdin(Stdio::null())
+        .stdout(output.try_clone()?)
+        .stderr(output.try_clone()?)
+        .process_group(0)
+        .spawn()?;
+    let deadline = Instant::now() + timeout;
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break Some(status);
+        }
+        if Instant::now() >= deadline {
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    // Whatever it left running goes too: the hook has had its say.
+    sys::kill_process_group(child.id());
+    let Some(status) = status else {
+        // Reaps it; it was killed.
+        child.wait()?;
+        return Ok(Some(format!(
+            "hook {} did not finish within its timeout of {} s and was killed (prepare \
+             --hook-timeout, or a {}{TIMEOUT_SUFFIX} file holding seconds, sets it)",
+            hook.display(),
+            timeout.as_secs(),
+            hook.display()
+        )));
+    };
+    if status.success() {
+        return Ok(None);
+    }
+    let said = last_line(output)?;
+    Ok(Some(match said {
+        Some(said) => format!("hook {} said no ({status}): {said}", hook.display()),
+        None => format!("hook {} said no ({status})", hook.display()),
+    }))
+}
+
+/// An unnamed file in the temporary directory, gone when closed.
+fn tempfile_in_tmp() -> io::Result<fs::File> {
+    fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .custom_flags(libc::O_TMPFILE)
+        .open(std::env::temp_dir())
+}
+
+/// The last non-blank line of what the hook wrote.
+fn last_line(mut output: fs::File) -> io::Result<Option<String>> {
+    let mut text = String::new();
+    output.seek(io::SeekFrom::Start(0))?;
+    io::Read::read_to_string(&mut output, &mut text)?;
+    Ok(text
+        .lines()
+        .rfind(|l| !l.trim().is_empty())
+        .map(|l| l.trim().to_owned()))
 }
 
 #[cfg(test)]
@@ -290,12 +384,66 @@ mod tests {
         );
         hook("30-not-executable", "exit 1", 0o644);
         hook(".hidden", "exit 1", 0o755);
-        let vetoes = run_hooks(dir.path(), Path::new("/staged"), "b1").unwrap();
+        let timeout = Duration::from_secs(60);
+        let vetoes = run_hooks(dir.path(), Path::new("/staged"), "b1", timeout).unwrap();
         assert_eq!(vetoes.len(), 1, "{vetoes:?}");
         assert_eq!(vetoes[0].subject, "20-no");
         assert!(vetoes[0].detail.ends_with("busy: /staged b1"), "{vetoes:?}");
-        assert!(run_hooks(&dir.path().join("none"), Path::new("/s"), "b")
-            .unwrap()
-            .is_empty());
+        assert!(
+            run_hooks(&dir.path().join("none"), Path::new("/s"), "b", timeout)
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_hook_past_its_timeout_is_killed_with_what_it_started_and_vetoes() {
+        let dir = tempfile::tempdir().unwrap();
+        let hooks = dir.path().join("veto.d");
+        fs::create_dir(&hooks).unwrap();
+        let pid_file = dir.path().join("sleeper.pid");
+        let hook = hooks.join("50-hangs");
+        // It starts a process that holds its output, and never finishes.
+        fs::write(
+            &hook,
+            format!(
+                "#!/bin/sh\nsleep 1000 &\necho $! > {}\nwait\n",
+                pid_file.display()
+            ),
+        )
+        .unwrap();
+        fs::set_permissions(&hook, fs::Permissions::from_mode(0o755)).unwrap();
+        fs::write(hooks.join("50-hangs.timeout"), "1\n").unwrap();
+        let forever = Duration::from_secs(100_000);
+        let vetoes = run_hooks(&hooks, Path::new("/s"), "b", forever).unwrap();
+        assert_eq!(vetoes.len(), 1, "{vetoes:?}");
+        assert_eq!(vetoes[0].subject, "50-hangs");
+        assert!(
+            vetoes[0]
+                .detail
+                .contains("did not finish within its timeout of 1 s and was killed"),
+            "{vetoes:?}"
+        );
+        // The process it started is gone (or a zombie until reaped).
+        let pid = fs::read_to_string(&pid_file).unwrap();
+        let stat = Path::new("/proc").join(pid.trim()).join("stat");
+        let gone = || fs::read_to_string(&stat).map_or(true, |s| s.contains(") Z "));
+        for _ in 0..500 {
+            if gone() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(gone(), "the hook's sleep {} still runs", pid.trim());
+
+        // A timeout file that is not a number of seconds vetoes too.
+        fs::write(hooks.join("50-hangs.timeout"), "soon\n").unwrap();
+        let vetoes = run_hooks(&hooks, Path::new("/s"), "b", forever).unwrap();
+        assert!(
+            vetoes[0]
+                .detail
+                .ends_with("50-hangs.timeout: \"soon\" is not a whole number of seconds above 0"),
+            "{vetoes:?}"
+        );
     }
 }
