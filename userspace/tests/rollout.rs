@@ -704,6 +704,48 @@ fn prepare_vetoes_a_bundle_not_signed_by_a_trusted_key() {
 }
 
 #[test]
+fn each_machine_stages_the_modules_built_for_its_kernel() {
+    let root = Root::new();
+    // pl_a for the running 7.3.0 and for 7.2.13, pl_d for 7.2.13 only.
+    let builds = [
+        ("pl_a", "7.3.0", "pl_a v2 for 7.3.0"),
+        ("pl_a", "7.2.13", "pl_a v2 for 7.2.13"),
+        ("pl_d", "7.2.13", "pl_d v2 for 7.2.13"),
+    ];
+    let write = |builds: &[(&str, &str, &str)]| {
+        let _ = fs::remove_dir_all(root.path("b1"));
+        let mut modules = Vec::new();
+        for (name, release, data) in builds {
+            let file = format!("modules/{release}/{name}.ko");
+            root.write(&format!("b1/{file}"), data);
+            modules.push(
+                serde_json::json!({"name": name, "file": file, "release": release,
+                "sha256": sha256(data.as_bytes()), "version": "2"}),
+            );
+        }
+        let manifest = serde_json::json!({"format": "preload-bundle", "version": 1,
+            "name": "b1", "lists": [], "modules": modules});
+        root.write("b1/manifest.json", &manifest.to_string());
+        root.sign_with("b1", "signing/key");
+        root.path("b1").display().to_string()
+    };
+    let bundle = write(&builds);
+    let (code, json) = root.prepare_json(&bundle, &[]);
+    assert_eq!(code, 7, "{json}");
+    assert_eq!(reasons(&json), ["no-build-for-kernel pl_d"]);
+    assert_eq!(
+        json["vetoes"][0]["detail"],
+        "the bundle has pl_d for 7.2.13 but not for this machine's kernel 7.3.0"
+    );
+
+    let bundle = write(&builds[..2]);
+    let (code, json) = root.prepare_json(&bundle, &[]);
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(root.run(&["commit"]).code, 0);
+    assert_eq!(root.module("pl_a"), "pl_a v2 for 7.3.0");
+}
+
+#[test]
 fn a_failed_commit_rolls_itself_back() {
     let root = Root::new();
     let before = root.snapshot();

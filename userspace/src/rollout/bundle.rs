@@ -1,19 +1,21 @@
 //! A bundle: a directory or a tarball (`.tar`, `.tar.gz`, `.tgz`) holding
 //! list files, module files and `manifest.json`, which names each file with
-//! its sha256 (and each module with its version). `prepare` reads it here.
+//! its sha256 (and each module with its version, and the kernel release it
+//! is built for, if it is built for one). `prepare` reads it here.
 //!
 //! ```json
 //! {"format": "preload-bundle", "version": 1, "name": "fleet-42",
 //!  "lists": [{"file": "lists/50-fleet.conf", "sha256": "..."}],
-//!  "modules": [{"name": "interposer", "file": "modules/interposer.ko",
-//!               "sha256": "...", "version": "1.3"}]}
+//!  "modules": [{"name": "interposer", "file": "modules/7.3.4+deb13-amd64/interposer.ko",
+//!               "sha256": "...", "version": "1.3", "release": "7.3.4+deb13-amd64"}]}
 //! ```
 
+use super::veto::Veto;
 use crate::error::describe;
 use crate::modules::canonical;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io;
 use std::path::{Component, Path, PathBuf};
@@ -32,6 +34,9 @@ pub struct Entry {
     pub sha256: String,
     /// The module's version (empty for lists).
     pub version: String,
+    /// The kernel release the module is built for, or `None` for every
+    /// kernel (and for lists).
+    pub release: Option<String>,
 }
 
 /// What `manifest.json` says.
@@ -154,6 +159,7 @@ impl Manifest {
                 file,
                 sha256: sha256_field(item, &at)?,
                 version: String::new(),
+                release: None,
             });
         }
         let mut seen = BTreeSet::new();
@@ -175,8 +181,12 @@ impl Manifest {
                     file.display()
                 ));
             }
-            if !seen.insert(name.clone()) {
-                return Err(format!("{at}: module {name} is named twice"));
+            let release = release_field(item, &at)?;
+            if !seen.insert((name.clone(), release.clone())) {
+                return Err(match &release {
+                    Some(release) => format!("{at}: module {name} is named twice for {release}"),
+                    None => format!("{at}: module {name} is named twice"),
+                });
             }
             let version = string(item, "version", &at)?;
             if version.is_empty() {
@@ -187,9 +197,51 @@ impl Manifest {
                 file,
                 sha256: sha256_field(item, &at)?,
                 version,
+                release,
             });
         }
+        if let Some(name) = seen
+            .iter()
+            .find(|(name, release)| {
+                release.is_none() && seen.iter().any(|(n, r)| n == name && r.is_some())
+            })
+            .map(|(name, _)| name)
+        {
+            return Err(format!(
+                "module {name} is given both for every kernel (no \"release\") and for releases"
+            ));
+        }
         Ok(manifest)
+    }
+
+    /// The modules for a machine running the kernel `release`: those built
+    /// for every kernel and those built for it. A module the bundle builds
+    /// only for other kernels is a `no-build-for-kernel` veto, naming them.
+    pub fn modules_for(&self, release: &str) -> (Vec<&Entry>, Vec<Veto>) {
+        let mut builds: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        let mut chosen = Vec::new();
+        for entry in &self.modules {
+            match entry.release.as_deref() {
+                None => chosen.push(entry),
+                Some(built_for) if built_for == release => chosen.push(entry),
+                Some(built_for) => builds.entry(&entry.name).or_default().push(built_for),
+            }
+        }
+        let vetoes = builds
+            .into_iter()
+            .filter(|(name, _)| !chosen.iter().any(|e| e.name == *name))
+            .map(|(name, releases)| {
+                Veto::new(
+                    "no-build-for-kernel",
+                    name,
+                    format!(
+                        "the bundle has {name} for {} but not for this machine's kernel {release}",
+                        releases.join(", ")
+                    ),
+                )
+            })
+            .collect();
+        (chosen, vetoes)
     }
 }
 
@@ -267,6 +319,25 @@ fn sha256_field(item: &Value, at: &str) -> Result<String, String> {
         return Err(format!("{at}: \"sha256\" is not 64 lowercase hex digits"));
     }
     Ok(sha)
+}
+
+/// The module's `release`, if it has one: a kernel release as `uname -r`
+/// prints it.
+fn release_field(item: &Value, at: &str) -> Result<Option<String>, String> {
+    match &item["release"] {
+        Value::Null => Ok(None),
+        Value::String(release)
+            if !release.is_empty()
+                && release
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"._+-~".contains(&b)) =>
+        {
+            Ok(Some(release.clone()))
+        }
+        other => Err(format!(
+            "{at}: \"release\" {other} is not a kernel release (as `uname -r` prints it)"
+        )),
+    }
 }
 
 /// The entry's `file`: a relative path that stays inside the bundle.
@@ -359,6 +430,92 @@ mod tests {
                 .unwrap_err()
                 .contains("version")
         );
+    }
+
+    #[test]
+    fn modules_built_for_releases_go_to_machines_running_them() {
+        let module = |name: &str, release: &str| {
+            format!(
+                r#"{{"name": "{name}", "file": "modules/{release}/{name}.ko", "sha256": "{SHA}",
+                     "version": "1", "release": "{release}"}}"#
+            )
+        };
+        let every = format!(
+            r#"{{"name": "pl_c", "file": "modules/pl_c.ko", "sha256": "{SHA}", "version": "1"}}"#
+        );
+        let m = manifest(
+            &[
+                module("pl_a", "7.3.4"),
+                module("pl_a", "7.2.13"),
+                module("pl_b", "7.2.13"),
+                every,
+            ]
+            .join(", "),
+            "",
+        )
+        .unwrap();
+        let names = |release: &str| {
+            let (chosen, vetoes) = m.modules_for(release);
+            let chosen: Vec<String> = chosen
+                .iter()
+                .map(|e| format!("{} {}", e.name, e.file.display()))
+                .collect();
+            let vetoes: Vec<String> = vetoes
+                .iter()
+                .map(|v| format!("{} {}: {}", v.reason, v.subject, v.detail))
+                .collect();
+            (chosen, vetoes)
+        };
+        assert_eq!(
+            names("7.2.13"),
+            (
+                vec![
+                    "pl_a modules/7.2.13/pl_a.ko".into(),
+                    "pl_b modules/7.2.13/pl_b.ko".into(),
+                    "pl_c modules/pl_c.ko".into()
+                ],
+                vec![]
+            )
+        );
+        assert_eq!(
+            names("7.3.4"),
+            (
+                vec![
+                    "pl_a modules/7.3.4/pl_a.ko".to_owned(),
+                    "pl_c modules/pl_c.ko".into()
+                ],
+                vec![
+                    "no-build-for-kernel pl_b: the bundle has pl_b for 7.2.13 but not for this \
+                     machine's kernel 7.3.4"
+                        .to_owned()
+                ]
+            )
+        );
+        assert_eq!(names("7.1.0").1.len(), 2);
+
+        for (modules, why) in [
+            (
+                format!("{0}, {0}", module("pl_a", "7.3.4")),
+                "module pl_a is named twice for 7.3.4",
+            ),
+            (
+                format!(
+                    r#"{}, {{"name": "pl_a", "file": "pl_a.ko", "sha256": "{SHA}", "version": "1"}}"#,
+                    module("pl_a", "7.3.4")
+                ),
+                "module pl_a is given both for every kernel",
+            ),
+            (
+                format!(
+                    r#"{{"name": "pl_a", "file": "pl_a.ko", "sha256": "{SHA}", "version": "1",
+                         "release": "7.3 4"}}"#
+                ),
+                "modules[0]: \"release\" \"7.3 4\" is not a kernel release",
+            ),
+        ] {
+            let err = manifest(&modules, "").unwrap_err();
+            assert!(err.contains(why), "{err} does not contain {why}");
+        }
     }
 
     #[test]

@@ -10,6 +10,7 @@ use crate::abi::staged::{self as abi_staged, Verdict};
 use crate::config::{self, missing_modules};
 use crate::context::Context;
 use crate::error::{Error, Exit};
+use crate::kernels;
 use crate::modules::Installed;
 use crate::output::note;
 use crate::store::live_list;
@@ -189,7 +190,9 @@ fn stage(
     }
 
     let mut staged_modules = Vec::new();
-    for entry in &manifest.modules {
+    let (modules, uncovered) = manifest.modules_for(&kernels::running_release(ctx)?);
+    outcome.vetoes.extend(uncovered);
+    for entry in modules {
         let source = bundle.dir.join(&entry.file);
         if !verified(&source, entry, outcome)? {
             continue;

@@ -23,8 +23,9 @@ use std::time::{Duration, Instant};
 /// module or hook it is about, and a sentence (for people).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Veto {
-    /// `bad-bundle`, `hash-mismatch`, `invalid-list`, `missing-module`,
-    /// `loaded-consumer`, `abi` or `hook`.
+    /// `bad-signature`, `bad-bundle`, `hash-mismatch`, `invalid-list`,
+    /// `missing-module`, `no-build-for-kernel`, `loaded-consumer`, `abi` or
+    /// `hook`.
     pub reason: &'static str,
     /// What it is about (a module, a file, a hook), or empty.
     pub subject: String,
