@@ -85,8 +85,13 @@ pub enum Command {
     Rollback {
         /// Restore the list of history entry N (`preloadctl history`)
         /// instead; a commit is not undone.
-        #[arg(long, value_name = "N")]
+        #[arg(long, value_name = "N", conflicts_with = "bundle")]
         to: Option<u64>,
+        /// Undo only what the rollout of the bundle NAME did here: its
+        /// commit if it is the last one, else its staged change; else
+        /// nothing (exit 0). Recovers a rollout whose controller died.
+        #[arg(long, value_name = "NAME")]
+        bundle: Option<String>,
         /// Print what would be restored, and the difference against the
         /// live list, and change nothing.
         #[arg(long)]

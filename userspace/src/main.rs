@@ -91,7 +91,12 @@ fn run(cli: Cli) -> Result<Exit, Error> {
             files,
         } => list::check::run(&ctx, files, strict, json),
         Command::Apply { dry_run, files } => list::apply::apply(&ctx, files, dry_run),
-        Command::Rollback { to, dry_run } => list::rollback::run(&ctx, to, dry_run),
+        Command::Rollback {
+            bundle: Some(name),
+            dry_run,
+            ..
+        } => rollout::commit::undo_rollout(&ctx, &name, dry_run),
+        Command::Rollback { to, dry_run, .. } => list::rollback::run(&ctx, to, dry_run),
         Command::History { json } => list::history::run(&ctx, json),
         Command::Prepare {
             json,

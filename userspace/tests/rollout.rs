@@ -746,6 +746,50 @@ fn each_machine_stages_the_modules_built_for_its_kernel() {
 }
 
 #[test]
+fn rollback_of_a_bundle_undoes_only_what_its_rollout_did() {
+    let root = Root::new();
+    let before = root.snapshot();
+    // Nothing of b1 here: nothing changes, not even the last commit (b0's).
+    let b0 = root.bundle("b0", &[], &[("pl_b", "pl_b v0")]);
+    assert_eq!(root.run(&["prepare", &b0]).code, 0);
+    assert_eq!(root.run(&["commit"]).code, 0);
+    let after_b0 = root.snapshot();
+    let run = root.run(&["rollback", "--bundle", "b1"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.starts_with("nothing of b1 to undo here"),
+        "{run:?}"
+    );
+    assert_eq!(root.snapshot(), after_b0);
+
+    // b1 staged only: its staged change is dropped, b0's commit stays.
+    let b1 = root.bundle(
+        "b1",
+        &[("50-fleet.conf", "pl_a: pl_b\n")],
+        &[("pl_a", "pl_a v2")],
+    );
+    assert_eq!(root.run(&["prepare", &b1]).code, 0);
+    let run = root.run(&["rollback", "--bundle", "b1"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.stdout, "dropped the staged change b1\n");
+    assert!(!root.path("var/lib/preloadctl/staged").exists());
+    assert_eq!(root.snapshot(), after_b0);
+
+    // b1 committed: its commit is undone; b0's stays.
+    assert_eq!(root.run(&["prepare", &b1]).code, 0);
+    assert_eq!(root.run(&["commit"]).code, 0);
+    assert_ne!(root.snapshot(), after_b0);
+    let run = root.run(&["rollback", "--bundle", "b1"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.starts_with("rolled back b1: "), "{run:?}");
+    assert_eq!(root.snapshot(), after_b0);
+    assert_ne!(root.snapshot(), before);
+
+    let run = root.run(&["rollback", "--bundle", "b1", "--to", "1"]);
+    assert_eq!(run.code, 2, "{run:?}");
+}
+
+#[test]
 fn a_failed_commit_rolls_itself_back() {
     let root = Root::new();
     let before = root.snapshot();

@@ -241,6 +241,26 @@ pub fn undo(ctx: &Context, plan: &Plan, record: &Path) -> Result<(), Error> {
     fs::rename(record, &rolled_back).map_err(|e| Error::io("cannot rename", record, &e))
 }
 
+/// `rollback --bundle NAME`: undoes what the rollout of the bundle `name`
+/// did on this machine, whichever phase it reached: its commit, if that is
+/// the last one (its record is there), else its staged change; else
+/// nothing, and says so.
+pub fn undo_rollout(ctx: &Context, name: &str, dry_run: bool) -> Result<Exit, Error> {
+    if committed(ctx)?.as_deref() == Some(name) {
+        if let Some(exit) = rollback(ctx, dry_run)? {
+            return Ok(exit);
+        }
+    }
+    if Plan::read(&ctx.staged_dir())?.is_some_and(|plan| plan.name == name) {
+        return super::stage::abort(ctx, dry_run);
+    }
+    println!(
+        "nothing of {name} to undo here: the last commit is not {name}'s, and {name} is not \
+         staged"
+    );
+    Ok(Exit::Ok)
+}
+
 /// The name of the last commit, if its record is there (not rolled back).
 pub fn committed(ctx: &Context) -> Result<Option<String>, Error> {
     Ok(Plan::read(&ctx.commit_dir())?.map(|plan| plan.name))
