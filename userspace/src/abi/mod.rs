@@ -13,10 +13,13 @@ mod btf;
 pub mod check;
 mod compare;
 mod elf;
+/// Module files for other tests: an ELF with the given sections.
+#[cfg(test)]
+pub(crate) use elf::tests::build as build_elf;
 #[cfg(test)]
 mod fixtures;
 mod kernel;
-mod ko;
+pub(crate) mod ko;
 mod record;
 pub mod report;
 pub mod snapshot;

@@ -56,7 +56,8 @@ pub fn run(ctx: &Context, old: &str, new: &str, options: &Options) -> Result<Exi
     let proc = &ctx.proc;
     proc.require_preload()?;
     let interposers = proc.read_interposers()?.unwrap_or_default();
-    check(&interposers, old, new, force).map_err(|why| refused(old, new, &why))?;
+    check(&interposers, old, new, force, " (--force swaps anyway)")
+        .map_err(|why| refused(old, new, &why))?;
     let line = request(old, new, force, timeout);
     if dry_run {
         if proc.has_cap_sys_module() == Some(false) {
@@ -330,7 +331,7 @@ fn to_json(report: &Report, names: &Names, old: &str, new: &str, signal: Option<
 
 /// The request written to `/proc/preload/swap`: `OLD NEW [force]
 /// [timeout=MS]`, one line.
-fn request(old: &str, new: &str, force: bool, timeout: Option<u32>) -> String {
+pub(crate) fn request(old: &str, new: &str, force: bool, timeout: Option<u32>) -> String {
     let mut line = format!("{old} {new}");
     if force {
         line.push_str(" force");
@@ -478,8 +479,15 @@ fn refused(old: &str, new: &str, why: &str) -> Error {
     Error::new(Exit::Kernel, format!("swap {old} -> {new} refused: {why}"))
 }
 
-/// Why the kernel would refuse the swap, judged by the interposers it shows.
-fn check(interposers: &[Interposer], old: &str, new: &str, force: bool) -> Result<(), String> {
+/// Why the kernel would refuse the swap, judged by the interposers it shows;
+/// `hint` ends the message of a version that is not newer.
+pub(crate) fn check(
+    interposers: &[Interposer],
+    old: &str,
+    new: &str,
+    force: bool,
+    hint: &str,
+) -> Result<(), String> {
     let find = |name: &str| {
         interposers
             .iter()
@@ -527,7 +535,7 @@ fn check(interposers: &[Interposer], old: &str, new: &str, force: bool) -> Resul
     };
     if !force && !newer {
         return Err(format!(
-            "{new}'s version {} is not newer than {old}'s {} (--force swaps anyway)",
+            "{new}'s version {} is not newer than {old}'s {}{hint}",
             version(to),
             version(from)
         ));
@@ -717,7 +725,7 @@ mod tests {
             interposer("v1", "1.0", "yes", &["a", "b"]),
             interposer("v2", "2.0", "yes", &["a", "b", "c"]),
         ];
-        assert_eq!(check(&list, "v1", "v2", false), Ok(()));
+        assert_eq!(check(&list, "v1", "v2", false, ""), Ok(()));
     }
 
     #[test]
@@ -729,7 +737,8 @@ mod tests {
             interposer("v0", "0.9", "yes", &["a", "b"]),
             interposer("old", "1.0", "retired:v1", &["a", "b"]),
         ];
-        let why = |old, new, force| check(&list, old, new, force).unwrap_err();
+        let why =
+            |old, new, force| check(&list, old, new, force, " (--force swaps anyway)").unwrap_err();
         assert_eq!(why("v1", "gone", false), "gone is not a loaded interposer");
         assert_eq!(
             why("v1", "v2", false),
@@ -740,7 +749,7 @@ mod tests {
             why("v1", "v0", false),
             "v0's version 0.9 is not newer than v1's 1.0 (--force swaps anyway)"
         );
-        assert_eq!(check(&list, "v1", "v0", true), Ok(()));
+        assert_eq!(check(&list, "v1", "v0", true, ""), Ok(()));
         assert!(why("old", "v1", true).contains("old was swapped already"));
         assert_eq!(why("v1", "v1", true), "they are the same module");
     }
@@ -751,8 +760,8 @@ mod tests {
             interposer("v1", "1.0", "retired:v2", &["a"]),
             interposer("v2", "2.0", "yes", &["a"]),
         ];
-        assert_eq!(check(&list, "v2", "v1", true), Ok(()));
-        assert!(check(&list, "v2", "v1", false).is_err());
+        assert_eq!(check(&list, "v2", "v1", true, ""), Ok(()));
+        assert!(check(&list, "v2", "v1", false, "").is_err());
     }
 
     #[test]
@@ -766,7 +775,7 @@ mod tests {
                 &["a"],
             )
         };
-        let why = |list: &[Interposer]| check(list, "v1", "v2", false).unwrap_err();
+        let why = |list: &[Interposer]| check(list, "v1", "v2", false, "").unwrap_err();
         assert_eq!(
             why(&[with_state("v1", "quiesced"), with_state("v2", "started")]),
             "v1 is quiesced, not started"
@@ -776,6 +785,6 @@ mod tests {
             "v2 is quiesced; start it first (preloadctl start v2)"
         );
         let both = [with_state("v1", "started"), with_state("v2", "started")];
-        assert_eq!(check(&both, "v1", "v2", false), Ok(()));
+        assert_eq!(check(&both, "v1", "v2", false, ""), Ok(()));
     }
 }

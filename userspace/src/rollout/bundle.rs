@@ -9,6 +9,10 @@
 //!  "modules": [{"name": "interposer", "file": "modules/7.3.4+deb13-amd64/interposer.ko",
 //!               "sha256": "...", "version": "1.3", "release": "7.3.4+deb13-amd64"}]}
 //! ```
+//!
+//! A module entry with `"swaps": "OLD"` is a new version of the swappable
+//! interposer OLD, under another name: the commit moves OLD's consumers to
+//! it while they run (a live swap), and unloads OLD.
 
 use super::veto::Veto;
 use crate::error::describe;
@@ -37,6 +41,9 @@ pub struct Entry {
     /// The kernel release the module is built for, or `None` for every
     /// kernel (and for lists).
     pub release: Option<String>,
+    /// The loaded interposer whose consumers this module takes over by a
+    /// live swap (`"swaps"`), if any.
+    pub swaps: Option<String>,
 }
 
 /// What `manifest.json` says.
@@ -160,6 +167,7 @@ impl Manifest {
                 sha256: sha256_field(item, &at)?,
                 version: String::new(),
                 release: None,
+                swaps: None,
             });
         }
         let mut seen = BTreeSet::new();
@@ -192,12 +200,27 @@ impl Manifest {
             if version.is_empty() {
                 return Err(format!("{at}: \"version\" is empty"));
             }
+            let swaps = match &item["swaps"] {
+                Value::Null => None,
+                Value::String(old) if preload_deps::Name::new(old.as_bytes()).is_ok() => {
+                    let old = canonical(old);
+                    if old == name {
+                        return Err(format!(
+                            "{at}: \"swaps\" names the module itself: a new version must have \
+                             another name (e.g. {name}_v2)"
+                        ));
+                    }
+                    Some(old)
+                }
+                other => return Err(format!("{at}: \"swaps\" {other} is not a module name")),
+            };
             manifest.modules.push(Entry {
                 name,
                 file,
                 sha256: sha256_field(item, &at)?,
                 version,
                 release,
+                swaps,
             });
         }
         if let Some(name) = seen
@@ -514,6 +537,26 @@ mod tests {
             ),
         ] {
             let err = manifest(&modules, "").unwrap_err();
+            assert!(err.contains(why), "{err} does not contain {why}");
+        }
+    }
+
+    #[test]
+    fn a_new_version_swaps_an_interposer_of_another_name() {
+        let entry = |swaps: &str| {
+            format!(
+                r#"{{"name": "interposer_v2", "file": "interposer_v2.ko", "sha256": "{SHA}",
+                     "version": "2.0", "swaps": {swaps}}}"#
+            )
+        };
+        let m = manifest(&entry("\"interposer\""), "").unwrap();
+        assert_eq!(m.modules[0].swaps.as_deref(), Some("interposer"));
+        for (swaps, why) in [
+            ("\"interposer_v2\"", "names the module itself"),
+            ("\"inter poser\"", "is not a module name"),
+            ("3", "is not a module name"),
+        ] {
+            let err = manifest(&entry(swaps), "").unwrap_err();
             assert!(err.contains(why), "{err} does not contain {why}");
         }
     }

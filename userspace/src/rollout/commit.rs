@@ -5,6 +5,7 @@
 //! list it writes goes into the history (`history.rs`), and so does the
 //! one a rollback writes back.
 
+use super::live_swap;
 use super::plan::{self, Plan};
 use super::stage::{hash, hash_if_exists, remove_dir};
 use crate::context::Context;
@@ -139,6 +140,13 @@ fn say_module_steps(plan: &Plan) {
             plan.reload.join(", ")
         );
     }
+    for s in &plan.swaps {
+        println!(
+            "would load {new}, move {old}'s consumers to it while they run, and unload {old}",
+            old = s.old,
+            new = s.new
+        );
+    }
 }
 
 fn unchanged_since_prepare(
@@ -176,8 +184,9 @@ fn unchanged_since_prepare(
     Ok(())
 }
 
-/// Installs the files, runs depmod, unloads what must reload, applies the
-/// list and loads the unloaded modules again.
+/// Installs the files, runs depmod, loads each new version of a swap and
+/// moves its consumers to it, unloads what must reload, applies the list,
+/// unloads the swapped old versions and loads the unloaded modules again.
 fn carry_out(ctx: &Context, plan: &Plan, staged: &Path) -> Result<(), Error> {
     for change in &plan.changes {
         install(&staged.join(&change.staged), &change.target)?;
@@ -193,17 +202,20 @@ fn carry_out(ctx: &Context, plan: &Plan, staged: &Path) -> Result<(), Error> {
     if plan.modules().next().is_some() {
         tools::depmod(&modules_dir).map_err(|why| Error::new(Exit::System, why))?;
     }
+    live_swap::swap_in(&ctx.proc, &plan.swaps)?;
     unload(&plan.reload)?;
     let live = ctx.proc.read_deps()?;
     if live != plan.list {
         replace_verified(&ctx.proc, &plan.list, &live)?;
     }
+    live_swap::unload_old(&plan.swaps)?;
     load(&plan.reload)
 }
 
-/// Undoes a commit from its record: puts each replaced file back, removes
-/// each new one, runs depmod, restores the list and reloads what the commit
-/// reloaded; then the record is kept as `rolled-back`.
+/// Undoes a commit from its record: swaps back what it swapped (as far as
+/// it went), puts each replaced file back, removes each new one, runs
+/// depmod, restores the list and reloads what the commit reloaded; then the
+/// record is kept as `rolled-back`.
 pub fn undo(ctx: &Context, plan: &Plan, record: &Path) -> Result<(), Error> {
     let mut first_error = None;
     let mut note = |result: Result<(), Error>| {
@@ -211,6 +223,7 @@ pub fn undo(ctx: &Context, plan: &Plan, record: &Path) -> Result<(), Error> {
             first_error.get_or_insert(e);
         }
     };
+    note(live_swap::swap_back(&ctx.proc, &plan.swaps));
     for (index, change) in plan.changes.iter().enumerate().rev() {
         let previous = backup(record, index);
         match &change.replaces {

@@ -6,12 +6,14 @@
 //! undoes a commit through [`commit::rollback`].
 //!
 //! `bundle.rs` reads a bundle, `signature.rs` checks its signature,
-//! `veto.rs` finds the vetoes (loaded consumers, hooks), `plan.rs` is the
-//! staged plan, `stage.rs` is `prepare` and `abort`, `commit.rs` is
-//! `commit` and undoing it.
+//! `veto.rs` finds the vetoes (loaded consumers, hooks), `live_swap.rs`
+//! plans, makes and undoes upgrades by live swap, `plan.rs` is the staged
+//! plan, `stage.rs` is `prepare` and `abort`, `commit.rs` is `commit` and
+//! undoing it.
 
 mod bundle;
 pub mod commit;
+mod live_swap;
 mod plan;
 mod signature;
 pub mod stage;

@@ -52,6 +52,19 @@ pub struct Plan {
     /// Loaded modules the commit unloads and loads again, in unload order
     /// (`prepare --reload-consumers`).
     pub reload: Vec<String>,
+    /// The live swaps the commit makes: each loaded interposer `old` whose
+    /// consumers move to its new version `new`, which the commit loads;
+    /// then it unloads `old`.
+    pub swaps: Vec<Swap>,
+}
+
+/// A live swap of a commit: `old`'s consumers move to `new`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Swap {
+    /// The loaded interposer.
+    pub old: String,
+    /// Its new version, which the bundle brings.
+    pub new: String,
 }
 
 impl Plan {
@@ -101,6 +114,7 @@ impl Plan {
             "name": self.name, "manifest_sha256": self.manifest_sha256,
             "live": self.live, "list": self.list, "entries": self.entries,
             "changes": changes, "unchanged": self.unchanged, "reload": self.reload,
+            "swaps": self.swaps.iter().map(|s| json!({"old": s.old, "new": s.new})).collect::<Vec<_>>(),
         })
     }
 
@@ -138,6 +152,13 @@ impl Plan {
                 sha256: text(c, "sha256")?,
             });
         }
+        let mut swaps = Vec::new();
+        for s in json["swaps"].as_array().into_iter().flatten() {
+            swaps.push(Swap {
+                old: text(s, "old")?,
+                new: text(s, "new")?,
+            });
+        }
         Ok(Plan {
             name: text(&json, "name")?,
             manifest_sha256: text(&json, "manifest_sha256")?,
@@ -147,6 +168,7 @@ impl Plan {
             changes,
             unchanged: strings("unchanged"),
             reload: strings("reload"),
+            swaps,
         })
     }
 }
@@ -176,10 +198,15 @@ mod tests {
             }],
             unchanged: vec!["b".into()],
             reload: vec!["a".into()],
+            swaps: vec![Swap {
+                old: "c".into(),
+                new: "c_v2".into(),
+            }],
         };
         plan.write(dir.path()).unwrap();
         let again = Plan::read(dir.path()).unwrap().unwrap();
         assert_eq!(again.changes, plan.changes);
+        assert_eq!(again.swaps, plan.swaps);
         assert_eq!(
             (again.live, again.list, again.reload),
             (plan.live, plan.list, plan.reload)

@@ -3,6 +3,7 @@
 //! without touching the live list, the config or the installed modules.
 
 use super::bundle::{sha256_file, Bundle, Entry};
+use super::live_swap;
 use super::plan::{Change, Plan};
 use super::signature::{self, Signed};
 use super::veto::{self, Veto};
@@ -15,7 +16,7 @@ use crate::modules::Installed;
 use crate::output::note;
 use crate::store::live_list;
 use serde_json::{json, Value};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -192,7 +193,7 @@ fn stage(
     let mut staged_modules = Vec::new();
     let (modules, uncovered) = manifest.modules_for(&kernels::running_release(ctx)?);
     outcome.vetoes.extend(uncovered);
-    for entry in modules {
+    for entry in modules.iter().copied() {
         let source = bundle.dir.join(&entry.file);
         if !verified(&source, entry, outcome)? {
             continue;
@@ -275,6 +276,18 @@ fn stage(
 
     let replaced: BTreeSet<String> = outcome.plan.modules().map(|c| c.name.clone()).collect();
     let loaded_modules = ctx.proc.loaded_modules()?;
+    let interposers = ctx.proc.read_interposers()?.unwrap_or_default();
+    let planned = live_swap::plan(&modules, &bundle.dir, &interposers, &loaded_modules);
+    outcome.vetoes.extend(planned.vetoes);
+    outcome.notes.extend(planned.notes);
+    let swaps = planned.swaps;
+    // A consumer whose dependencies change only from an old version to the
+    // new one it is swapped to stays loaded.
+    let swapped: BTreeMap<String, String> = swaps
+        .iter()
+        .map(|s| (s.old.clone(), s.new.clone()))
+        .collect();
+    outcome.plan.swaps = swaps;
     if replaced.contains("preload") && loaded_modules.iter().any(|m| m.name == "preload") {
         outcome.notes.push(
             "preload.ko is replaced: the loaded preload keeps running until it is loaded \
@@ -282,7 +295,7 @@ fn stage(
                 .into(),
         );
     }
-    let reload = veto::loaded_modules(live, &new, &loaded_modules, &replaced);
+    let reload = veto::loaded_modules(live, &new, &loaded_modules, &replaced, &swapped);
     if options.reload_consumers {
         outcome.plan.reload = reload.order;
     } else {
@@ -377,6 +390,7 @@ fn report(outcome: &Outcome, json: bool) -> Result<Exit, Error> {
             "files": files,
             "list": {"entries": plan.entries, "changed": plan.list != plan.live},
             "reload": plan.reload,
+            "swaps": plan.swaps.iter().map(|s| json!({"old": s.old, "new": s.new})).collect::<Vec<_>>(),
             "vetoes": vetoes,
             "notes": outcome.notes,
         });
@@ -418,6 +432,12 @@ fn report(outcome: &Outcome, json: bool) -> Result<Exit, Error> {
     println!("list: {changed} (entries: {})", plan.entries);
     if !plan.reload.is_empty() {
         println!("reload at commit: {}", plan.reload.join(", "));
+    }
+    for s in &plan.swaps {
+        println!(
+            "swap at commit: {} -> {} (live: its consumers stay loaded)",
+            s.old, s.new
+        );
     }
     if let Some(staged) = &outcome.staged {
         println!(

@@ -72,13 +72,17 @@ pub struct Reload {
 /// Finds the loaded modules the change from `live` to `new` (with the
 /// modules `replaced`) cannot take effect on while they stay loaded: a
 /// consumer whose dependencies change, a module whose file is replaced, and
-/// every loaded module using one of those. preload itself is left out: it
-/// reads its own new file only at its next load (`preloadctl restart`).
+/// every loaded module using one of those. A dependency on an interposer
+/// that is `swapped` (old name to new) is the same as one on the new
+/// version: the swap moves the consumer while it runs. preload itself is
+/// left out: it reads its own new file only at its next load (`preloadctl
+/// restart`).
 pub fn loaded_modules(
     live: &Config,
     new: &Config,
     loaded: &[LoadedModule],
     replaced: &BTreeSet<String>,
+    swapped: &BTreeMap<String, String>,
 ) -> Reload {
     let mut why = BTreeMap::new();
     for module in loaded {
@@ -95,7 +99,10 @@ pub fn loaded_modules(
         let Ok(name) = Name::new(module.name.as_bytes()) else {
             continue;
         };
-        let (before, after) = (deps_text(live, &name), deps_text(new, &name));
+        let (before, after) = (
+            deps_text(live, &name, swapped),
+            deps_text(new, &name, &BTreeMap::new()),
+        );
         if before != after {
             why.insert(
                 module.name.clone(),
@@ -170,13 +177,18 @@ pub fn reload_vetoes(reload: &Reload) -> Vec<Veto> {
         .collect()
 }
 
-/// A consumer's dependencies as the list writes them, or `none`.
-fn deps_text(config: &Config, consumer: &Name) -> String {
+/// A consumer's dependencies as the list writes them, or `none`; a
+/// dependency `renamed` is written with its new name.
+fn deps_text(config: &Config, consumer: &Name, renamed: &BTreeMap<String, String>) -> String {
     let deps: Vec<String> = config
         .list()
         .deps_of(consumer)
         .iter()
-        .map(|e| format!("{}{}", if e.optional { "?" } else { "" }, e.dep.as_str()))
+        .map(|e| {
+            let dep = e.dep.as_str();
+            let dep = renamed.get(dep).map_or(dep, String::as_str);
+            format!("{}{dep}", if e.optional { "?" } else { "" })
+        })
         .collect();
     if deps.is_empty() {
         "none".to_owned()
@@ -349,7 +361,8 @@ mod tests {
         );
         let live = config("pl_a: pl_b\npl_c: interposer\n");
         let new = config("pl_a: pl_b ?pl_x\npl_c: interposer\npl_idle: pl_b\n");
-        let reload = loaded_modules(&live, &new, &loaded, &BTreeSet::new());
+        let none = BTreeMap::new();
+        let reload = loaded_modules(&live, &new, &loaded, &BTreeSet::new(), &none);
         assert_eq!(reload.order, ["pl_top", "pl_a"]);
         assert_eq!(
             reload.why["pl_a"],
@@ -359,7 +372,7 @@ mod tests {
 
         // A replaced interposer takes its consumers with it; preload never reloads.
         let replaced = ["interposer".to_owned(), "preload".to_owned()].into();
-        let reload = loaded_modules(&live, &live, &loaded, &replaced);
+        let reload = loaded_modules(&live, &live, &loaded, &replaced, &none);
         assert_eq!(reload.order, ["pl_c", "interposer"]);
         let vetoes = reload_vetoes(&reload);
         assert_eq!(vetoes[1].subject, "interposer");
@@ -367,6 +380,15 @@ mod tests {
             vetoes[1].detail.contains("--reload-consumers"),
             "{vetoes:?}"
         );
+
+        // A consumer moved to a new version by a live swap stays loaded;
+        // without the swap, it would have to reload.
+        let new = config("pl_a: pl_b\npl_c: interposer_v2\n");
+        let swapped = [("interposer".to_owned(), "interposer_v2".to_owned())].into();
+        let reload = loaded_modules(&live, &new, &loaded, &BTreeSet::new(), &swapped);
+        assert!(reload.order.is_empty(), "{reload:?}");
+        let reload = loaded_modules(&live, &new, &loaded, &BTreeSet::new(), &none);
+        assert_eq!(reload.order, ["pl_c"]);
     }
 
     #[test]
