@@ -13,6 +13,7 @@ mkdir -p /etc/preload-modules.d /etc/preloadctl/trusted.d
 echo '# the fleet list is in preload-modules.d' > /etc/preload-modules.conf
 printf 'pl_caller_threads: interposer\npl_caller_live: interposer\n' > /etc/preload-modules.d/50-fleet.conf
 check "the config applies" preloadctl apply
+check "... the live list naming interposer" deps_are 'pl_caller_live: interposer\npl_caller_threads: interposer'
 mv "$(ko interposer_v2)" /tmp/interposer_v2.ko && depmod
 ssh-keygen -q -t ed25519 -N '' -f /tmp/fleet-key
 echo "fleet@test namespaces=\"preload-bundle\" $(cat /tmp/fleet-key.pub)" > /etc/preloadctl/trusted.d/fleet
@@ -40,9 +41,10 @@ check "interposer_v2 now serves both consumers" \
     grep -Eq '^interposer_v2 bound=2 consumers=pl_caller_live,pl_caller_threads ' $INTERPOSERS
 check "interposer is unloaded" not_loaded interposer
 check "the live list names interposer_v2" \
-    deps_are 'pl_caller_threads: interposer_v2\npl_caller_live: interposer_v2'
+    deps_are 'pl_caller_live: interposer_v2\npl_caller_threads: interposer_v2'
 check "the consumer's calls go to version 2" param_is pl_caller_live compute 2042
-check "the consumers stayed loaded" sh -c 'loaded pl_caller_live && loaded pl_caller_threads'
+check "pl_caller_live stayed loaded" loaded pl_caller_live
+check "pl_caller_threads stayed loaded" loaded pl_caller_threads
 
 check "rollback succeeds" exits 0 preloadctl rollback
 check "... saying what it undid" said '^rolled back b1: '
@@ -51,9 +53,10 @@ check "interposer serves both consumers again" \
 check "interposer_v2 is unloaded" not_loaded interposer_v2
 check "... and no longer installed" [ ! -e "$(ko interposer_v2)" ]
 check "the live list names interposer again" \
-    deps_are 'pl_caller_threads: interposer\npl_caller_live: interposer'
+    deps_are 'pl_caller_live: interposer\npl_caller_threads: interposer'
 check "the consumer's calls go to version 1" param_is pl_caller_live compute 1042
-check "the consumers stayed loaded" sh -c 'loaded pl_caller_live && loaded pl_caller_threads'
+check "pl_caller_live stayed loaded" loaded pl_caller_live
+check "pl_caller_threads stayed loaded" loaded pl_caller_threads
 
 touch /tmp/rollout.done
 wait
