@@ -133,10 +133,11 @@ pub fn unload_old(swaps: &[Swap]) -> Result<(), Error> {
     Ok(())
 }
 
-/// Undoes the swaps as far as they went, last first: loads each old version
-/// again if it is gone, moves the consumers back to it if the new version
-/// serves any, and unloads the new version (quiesced first if it still is
-/// started). Returns the first failure, after trying everything.
+/// Undoes the swaps as far as they went, last first: if the new version
+/// serves consumers, loads the old one again if it is gone and moves them
+/// back to it; then unloads the new version (quiesced first if it is still
+/// started and declares a quiesce handler). Returns the first failure,
+/// after trying everything.
 pub fn swap_back(proc: &Proc, swaps: &[Swap]) -> Result<(), Error> {
     let mut first_error = None;
     for s in swaps.iter().rev() {
@@ -151,10 +152,11 @@ pub fn swap_back(proc: &Proc, swaps: &[Swap]) -> Result<(), Error> {
             let Some(new) = find(&s.new)? else {
                 return Ok(());
             };
-            if find(&s.old)?.is_none() {
-                tools::run("modprobe", &[&s.old]).map_err(|why| Error::new(Exit::Kernel, why))?;
-            }
             if new.bound > 0 {
+                if find(&s.old)?.is_none() {
+                    tools::run("modprobe", &[&s.old])
+                        .map_err(|why| Error::new(Exit::Kernel, why))?;
+                }
                 move_consumers(proc, &s.new, &s.old, true)?;
             } else if new.state == "started" && new.handlers.iter().any(|h| h == "quiesce") {
                 proc.write_lifecycle("quiesce", &s.new)

@@ -3,10 +3,11 @@
 # brings interposer_v2 ("swaps": "interposer", taken out of the installed
 # modules first) and a list naming it. Its consumers stay loaded and keep
 # calling throughout: 2 kernel threads of pl_caller_threads that never sleep
-# and a user-space reader through pl_caller_live. commit loads
-# interposer_v2, moves the consumers to it, points the list at it and
-# unloads interposer; rollback swaps back the same way. No call is lost:
-# the count handed across both swaps is every call made.
+# and a user-space reader through pl_caller_live. A commit that cannot load
+# interposer_v2 undoes itself; then commit loads interposer_v2, moves the
+# consumers to it, points the list at it and unloads interposer; rollback
+# swaps back the same way. No call is lost: the count handed across both
+# swaps is every call made.
 . "$(dirname "$0")/../../lib.sh"
 start_preload
 mkdir -p /etc/preload-modules.d /etc/preloadctl/trusted.d
@@ -36,6 +37,13 @@ rm -f /tmp/rollout.done
 check "prepare stages the bundle" exits 0 preloadctl prepare /tmp/b1
 check "... to swap interposer for interposer_v2 at commit, its consumers staying loaded" \
     said '^swap at commit: interposer -> interposer_v2 \(live: its consumers stay loaded\)$'
+check "a commit whose modprobe of interposer_v2 fails" exits 9 env PRELOADCTL_MODPROBE=/bin/false preloadctl commit
+check "... rolls itself back" said 'rolled back: the previous modules, list files and list are in place again'
+check "... leaving interposer serving both consumers" \
+    grep -Eq '^interposer bound=2 consumers=pl_caller_live,pl_caller_threads ' $INTERPOSERS
+check "... interposer_v2 neither loaded nor installed" sh -c "! grep -q '^interposer_v2 ' /proc/modules && [ ! -e $(ko interposer_v2) ]"
+check "... and the list as it was" deps_are 'pl_caller_live: interposer\npl_caller_threads: interposer'
+check "prepare again" exits 0 preloadctl prepare /tmp/b1
 check "commit succeeds" exits 0 preloadctl commit
 check "interposer_v2 now serves both consumers" \
     grep -Eq '^interposer_v2 bound=2 consumers=pl_caller_live,pl_caller_threads ' $INTERPOSERS
