@@ -24,8 +24,8 @@ use std::time::{Duration, Instant};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Veto {
     /// `bad-signature`, `bad-bundle`, `hash-mismatch`, `invalid-list`,
-    /// `missing-module`, `no-build-for-kernel`, `loaded-consumer`, `abi` or
-    /// `hook`.
+    /// `missing-module`, `no-build-for-kernel`, `no-swap`, `loaded-consumer`,
+    /// `abi` or `hook`.
     pub reason: &'static str,
     /// What it is about (a module, a file, a hook), or empty.
     pub subject: String,
@@ -290,12 +290,13 @@ fn run_hook(
         .stderr(output.try_clone()?)
         .process_group(0)
         .spawn()?;
-    let deadline = Instant::now() + timeout;
+    // A timeout too long to add to the clock is none.
+    let deadline = Instant::now().checked_add(timeout);
     let status = loop {
         if let Some(status) = child.try_wait()? {
             break Some(status);
         }
-        if Instant::now() >= deadline {
+        if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
             break None;
         }
         std::thread::sleep(Duration::from_millis(20));
