@@ -54,6 +54,13 @@ pub fn plan(
                 format!("swap {old} -> {new}: {why}"),
             )
         };
+        if let Some(first) = planned.swaps.iter().find(|s| s.old == *old) {
+            planned.vetoes.push(veto(format!(
+                "{old} is swapped to {} already by this bundle",
+                first.new
+            )));
+            continue;
+        }
         if loaded.iter().any(|m| m.name == *new) {
             planned.vetoes.push(veto(format!(
                 "{new} is loaded already; the commit loads the new version itself"
@@ -300,6 +307,40 @@ mod tests {
         assert!(planned.vetoes[0]
             .detail
             .ends_with("interposer is loaded but is not an interposer"));
+    }
+
+    #[test]
+    fn one_old_version_is_swapped_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut entries = Vec::new();
+        for name in ["interposer_v2", "interposer_v3"] {
+            let file = format!("{name}.ko");
+            fs::write(
+                dir.path().join(&file),
+                crate::abi::build_elf(&[(".modinfo", NEW.as_bytes())], &[]),
+            )
+            .unwrap();
+            entries.push(Entry {
+                name: name.into(),
+                file: file.into(),
+                sha256: String::new(),
+                version: "2.0".into(),
+                release: None,
+                swaps: Some("interposer".into()),
+            });
+        }
+        let planned = plan(
+            &entries.iter().collect::<Vec<_>>(),
+            dir.path(),
+            &[old()],
+            &parse_loaded(LOADED),
+        );
+        assert_eq!(planned.swaps.len(), 1);
+        assert_eq!(
+            planned.vetoes[0].detail,
+            "swap interposer -> interposer_v3: interposer is swapped to interposer_v2 already by \
+             this bundle"
+        );
     }
 
     #[test]
