@@ -13,6 +13,7 @@
 
 use kernel::prelude::*;
 
+mod preload_interpose;
 mod sample_state;
 #[allow(unsafe_code)]
 mod sys;

@@ -13,6 +13,7 @@
 
 use kernel::prelude::*;
 
+mod preload_interpose;
 #[path = "sample_state.rs"]
 mod sample_state;
 #[allow(unsafe_code)]

@@ -5,13 +5,8 @@
 //! declarations and `.modinfo` tags. Both versions of the sample are built
 //! from it; version 2 with `--cfg interposer_v2`.
 
-// The macros for interposers written in Rust; `#[path]` resolves the same
-// for version 2, which includes this file by path.
-#[path = "sys/preload_interpose.rs"]
-mod preload_interpose;
-
+use crate::preload_interpose::{preload_interpose, preload_lifecycle, preload_modinfo};
 use core::ffi::{c_int, c_long};
-use preload_interpose::{preload_interpose, preload_lifecycle, preload_modinfo};
 
 mod ffi {
     use super::*;

@@ -8,9 +8,9 @@
 //! naming the module, its stage and the transition.
 //!
 //! An interposer declares a handler by defining a function under a fixed
-//! name (`interposer/sys/preload_interpose.rs` has the macros):
-//! `preload_start` and `preload_quiesce` (`int (void)`, 0 or a negative errno that refuses the
-//! transition), `preload_state_export` and `preload_state_import` (its state
+//! name (`interposer/preload_interpose/sys.rs` has the macros):
+//! `preload_start` and `preload_quiesce` (`int (void)`, 0 or a negative
+//! errno that refuses the transition), `preload_state_export` and `preload_state_import` (its state
 //! handed over in a swap). Its unload handler is its own module exit. It is
 //! started when its init has run; one that declares a quiesce handler is
 //! held (rmmod refuses it) until it is quiesced. Requests come from `/proc/preload/lifecycle` (`start NAME`,

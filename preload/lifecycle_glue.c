@@ -3,7 +3,7 @@
  * Calling an interposer's lifecycle handlers (quiesce_glue.c waits until no
  * call is left in its code). Policy (which transition is legal) lives in Rust
  * (lifecycle.rs, interpose.rs); a handler is the address of a function the
- * interposer defines under a fixed name (interposer/sys/preload_interpose.rs
+ * interposer defines under a fixed name (interposer/preload_interpose/sys.rs
  * has the Rust macros).
  */
 #include "glue.h"

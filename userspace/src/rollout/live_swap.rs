@@ -149,18 +149,11 @@ pub fn swap_back(proc: &Proc, swaps: &[Swap]) -> Result<(), Error> {
     let mut first_error = None;
     for s in swaps.iter().rev() {
         let result = (|| {
-            let find = |name: &str| -> Result<Option<Interposer>, Error> {
-                Ok(proc
-                    .read_interposers()?
-                    .unwrap_or_default()
-                    .into_iter()
-                    .find(|i| i.name == name))
-            };
-            let Some(new) = find(&s.new)? else {
+            let Some(new) = interposer(proc, &s.new)? else {
                 return Ok(());
             };
             if new.bound > 0 {
-                if find(&s.old)?.is_none() {
+                if interposer(proc, &s.old)?.is_none() {
                     tools::run("modprobe", &[&s.old])
                         .map_err(|why| Error::new(Exit::Kernel, why))?;
                 }
@@ -185,12 +178,7 @@ fn move_consumers(proc: &Proc, old: &str, new: &str, force: bool) -> Result<(), 
     let request = swap::request(old, new, force, Some(SWAP_TIMEOUT_MS));
     proc.write_swap(&request)
         .map_err(|e| kernel_error(&format!("swap {old} -> {new}"), &e))?;
-    let state = proc
-        .read_interposers()?
-        .unwrap_or_default()
-        .into_iter()
-        .find(|i| i.name == old)
-        .map(|i| i.state);
+    let state = interposer(proc, old)?.map(|i| i.state);
     match state.as_deref() {
         None | Some("quiesced" | "") => Ok(()),
         Some(state) => Err(Error::new(
@@ -201,6 +189,15 @@ fn move_consumers(proc: &Proc, old: &str, new: &str, force: bool) -> Result<(), 
             ),
         )),
     }
+}
+
+/// The loaded interposer `name`, as `/proc/preload/interposers` shows it.
+fn interposer(proc: &Proc, name: &str) -> Result<Option<Interposer>, Error> {
+    Ok(proc
+        .read_interposers()?
+        .unwrap_or_default()
+        .into_iter()
+        .find(|i| i.name == name))
 }
 
 fn kernel_error(what: &str, e: &std::io::Error) -> Error {
