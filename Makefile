@@ -4,7 +4,9 @@
 #   make test        host unit tests + fleet test + QEMU boot tests; ends "N passed, N failed"
 #   make test-debug  the guest suite on the debug kernel only (KASAN, kmemleak, ...)
 #   make test-all    make test with the debug kernel's guest suite too
-#   make test-fleet  the Ansible rollout (contrib/ansible) against 8 local fake nodes
+#   make test-fleet  the Ansible rollout (contrib/ansible) over SSH against 3 booted
+#                    QEMU nodes (PRELOAD_FLEET_NODES: their flavors)
+#   make test-fleet-fast  the same scenarios and more against 8 fake roots
 #   make test-deb    the Debian packages: build, lintian, install to purge in a trixie root
 #   make test-initramfs  early boot: an initramfs-tools image with the hook, booted on Debian's kernel
 #   make bench       load cost of preload, interposed vs direct calls, list writes
@@ -48,7 +50,7 @@ PACKAGING := userspace/packaging
 # as share/ is, before they are installed.
 GENERATED := target/release/share
 
-.PHONY: all demo test test-debug test-all test-fleet test-deb test-initramfs deb bench kernel modules ext print-kdir qemu userspace fmt install clean
+.PHONY: all demo test test-debug test-all test-fleet test-fleet-fast test-deb test-initramfs deb bench kernel modules ext print-kdir qemu userspace fmt install clean
 all: modules userspace
 
 demo:
@@ -64,7 +66,10 @@ test-all:
 	PRELOAD_FLAVORS="test debian debian-sid modversions debug" tests/run
 
 test-fleet:
-	tests/fleet/run
+	tests/fleet/nodes
+
+test-fleet-fast:
+	tests/fleet/fake-roots
 
 test-deb:
 	tests/deb/run

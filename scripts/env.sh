@@ -48,6 +48,10 @@ KMAKE_VARS=(ARCH=x86_64 RUSTC="${RUSTC:-/usr/bin/rustc}" RUSTDOC="${RUSTDOC:-/us
 # Rust allows KASAN only with clang: the debug kernel and its modules use LLVM 19.
 [ "$FLAVOR" != debug ] || KMAKE_VARS+=(LLVM=-19)
 
+# What fails a guest's console: a kernel splat (BUG:, WARNING:, Oops, KASAN,
+# UBSAN, lockdep, a hung task, a soft lockup, a kmemleak report).
+KERNEL_SPLAT='BUG:|WARNING:|Oops|KASAN|UBSAN:|general protection fault|Kernel panic|Call Trace:|suspicious RCU usage|blocked for more than|soft lockup|unreferenced object'
+
 log() { echo "preload: $*" >&2; }
 die() { echo "preload: error: $*" >&2; exit 1; }
 # The static binaries that scripts/build-userspace makes for the guest.

@@ -1,0 +1,25 @@
+#!/bin/sh
+# Sets a fleet node up before the first rollout (run over SSH as root):
+# preload loaded with /etc/preload-modules.conf "pl_a: pl_b" and the fleet's
+# list file naming interposer for two consumers that keep calling through it
+# (2 kernel threads of pl_caller_threads that never sleep, and a user-space
+# reader of pl_caller_live in the background); pl_a (with pl_b) and pl_c
+# loaded; the fleet's signing key trusted. pl_d and interposer_v2, which the
+# bundles bring, are taken out of the installed modules.
+set -e
+moddir=/lib/modules/$(uname -r)/extra
+insmod "$moddir/preload.ko"
+mkdir -p /etc/preload-modules.d /etc/preloadctl/trusted.d /root/held /root/incoming
+cp /extra/trusted /etc/preloadctl/trusted.d/fleet
+echo 'pl_a: pl_b' >/etc/preload-modules.conf
+printf 'pl_caller_threads: interposer\npl_caller_live: interposer\n' >/etc/preload-modules.d/50-fleet.conf
+mv "$moddir/pl_d.ko" "$moddir/interposer_v2.ko" /root/held/
+depmod
+preloadctl apply >/dev/null
+modprobe pl_a
+modprobe pl_c
+modprobe pl_caller_live
+modprobe pl_caller_threads threads=2 mode=yield
+setsid sh -c 'while [ ! -e /root/stop-reader ]; do cat /sys/module/pl_caller_live/parameters/compute; done \
+    >/root/reads 2>&1; touch /root/reader-stopped' </dev/null >/dev/null 2>&1 &
+echo "setup: done"
