@@ -595,6 +595,42 @@ fn prepare_vetoes_loaded_consumers_unless_reload_consumers() {
 }
 
 #[test]
+fn rollback_unloads_the_new_modules_nothing_uses_any_more() {
+    let root = Root::new();
+    root.write(
+        "proc/modules",
+        "pl_a 1 0 - Live 0x0\npl_b 1 1 pl_a, Live 0x0\npreload 1 0 - Live 0x0\n",
+    );
+    root.write(&format!("{MODULES}/extra/pl_x.ko"), "pl_x v1");
+    let bundle = root.bundle(
+        "b1",
+        &[("10-local.conf", "pl_a: pl_b pl_d\npl_x: pl_e\n")],
+        &[("pl_d", "pl_d v1"), ("pl_e", "pl_e v1")],
+    );
+    let (code, json) = root.prepare_json(&bundle, &["--reload-consumers"]);
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(root.run(&["commit"]).code, 0);
+    // Reloaded, pl_a brought in pl_d; pl_e is loaded and used by pl_x. The
+    // rollback finds pl_a unloaded (the fake rmmod only logs) and pl_d unused.
+    root.write(
+        "proc/modules",
+        "pl_x 1 0 - Live 0x0\npl_e 1 1 pl_x, Live 0x0\npl_d 1 0 - Live 0x0\n\
+         pl_b 1 0 - Live 0x0\npreload 1 0 - Live 0x0\n",
+    );
+    fs::remove_file(root.path("tools.log")).unwrap();
+    let run = root.run(&["rollback"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    // pl_d, new and unused, is unloaded with the reloaded pl_a; pl_e, new
+    // but in use, is left loaded.
+    let log = root.read("tools.log");
+    assert!(log.starts_with("depmod "), "{log}");
+    assert!(
+        log.ends_with("\nrmmod pl_a\nrmmod pl_d\nmodprobe pl_a\n"),
+        "{log}"
+    );
+}
+
+#[test]
 fn prepare_vetoes_when_a_hook_says_no() {
     let root = Root::new();
     let before = root.snapshot();

@@ -1,11 +1,11 @@
 #!/bin/sh
 # Sets a fleet node up before the first rollout (run over SSH as root):
 # preload loaded with /etc/preload-modules.conf "pl_a: pl_b" and the fleet's
-# list file naming interposer for two consumers that keep calling through it
-# (2 kernel threads of pl_caller_threads that never sleep, and a user-space
-# reader of pl_caller_live in the background); pl_a (with pl_b) and pl_c
-# loaded; the fleet's signing key trusted. pl_d and interposer_v2, which the
-# bundles bring, are taken out of the installed modules.
+# list file naming interposer for the consumers pl_caller_live and
+# pl_caller_threads (callers.sh starts them calling); pl_a (with pl_b), pl_c
+# and pl_caller_live (with interposer) loaded; the fleet's signing key
+# trusted. pl_d and interposer_v2, which the bundles bring, are taken out of
+# the installed modules.
 set -e
 moddir=/lib/modules/$(uname -r)/extra
 insmod "$moddir/preload.ko"
@@ -19,7 +19,4 @@ preloadctl apply >/dev/null
 modprobe pl_a
 modprobe pl_c
 modprobe pl_caller_live
-modprobe pl_caller_threads threads=2 mode=yield
-setsid sh -c 'while [ ! -e /root/stop-reader ]; do cat /sys/module/pl_caller_live/parameters/compute; done \
-    >/root/reads 2>&1; touch /root/reader-stopped' </dev/null >/dev/null 2>&1 &
 echo "setup: done"

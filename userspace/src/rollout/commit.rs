@@ -12,6 +12,7 @@ use crate::context::Context;
 use crate::diff;
 use crate::error::{Error, Exit};
 use crate::history::{source_names, Recorder, ROLLBACK};
+use crate::modules;
 use crate::output::note;
 use crate::store::replace_verified;
 use crate::tools;
@@ -214,8 +215,9 @@ fn carry_out(ctx: &Context, plan: &Plan, staged: &Path) -> Result<(), Error> {
 
 /// Undoes a commit from its record: swaps back what it swapped (as far as
 /// it went), puts each replaced file back, removes each new one, runs
-/// depmod, restores the list and reloads what the commit reloaded; then the
-/// record is kept as `rolled-back`.
+/// depmod, unloads what the commit reloaded and the new modules nothing
+/// uses any more, restores the list and reloads what the commit reloaded;
+/// then the record is kept as `rolled-back`.
 pub fn undo(ctx: &Context, plan: &Plan, record: &Path) -> Result<(), Error> {
     let mut first_error = None;
     let mut note = |result: Result<(), Error>| {
@@ -241,6 +243,7 @@ pub fn undo(ctx: &Context, plan: &Plan, record: &Path) -> Result<(), Error> {
         note(tools::depmod(&dir).map_err(|why| Error::new(Exit::System, why)));
     }
     let _ = unload(&plan.reload);
+    note(unload_added(ctx, plan));
     let live = ctx.proc.read_deps()?;
     if live != plan.live {
         note(replace_verified(&ctx.proc, &plan.live, &live));
@@ -339,6 +342,26 @@ fn unload(modules: &[String]) -> Result<(), Error> {
         tools::run("rmmod", &[module]).map_err(|why| Error::new(Exit::Kernel, why))?;
     }
     Ok(())
+}
+
+/// Unloads the modules the commit added (no file of theirs before it) that
+/// are loaded and used by nothing: loaded since, as the dependencies of a
+/// reloaded consumer, they would stay loaded from a file the undo removed.
+fn unload_added(ctx: &Context, plan: &Plan) -> Result<(), Error> {
+    let loaded = ctx.proc.loaded_modules()?;
+    let unused = |name: &str| {
+        loaded.iter().any(|module| {
+            module.name == modules::canonical(name)
+                && module.refcount == 0
+                && module.used_by.is_empty()
+        })
+    };
+    let added: Vec<String> = plan
+        .modules()
+        .filter(|change| change.replaces.is_none() && unused(&change.name))
+        .map(|change| change.name.clone())
+        .collect();
+    unload(&added)
 }
 
 /// Loads `modules` in reverse order (dependencies first), trying each.
