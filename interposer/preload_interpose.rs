@@ -29,8 +29,9 @@
 //! written there; preload compares BTF types where the kernel has them.
 //!
 //! The macros expand to what the `unsafe_code` lint flags (exported C
-//! symbols, `.modinfo` sections, `unsafe` blocks), so they are defined in
-//! this module's own `sys.rs` (`preload_interpose/sys.rs`) and invoked in
+//! symbols, `.modinfo` sections, blocks the compiler cannot check), so
+//! they are defined in this module's own `sys.rs`
+//! (`preload_interpose/sys.rs`) and invoked in
 //! the interposer's `sys.rs`, the one module the crate's
 //! `#![deny(unsafe_code)]` allows that in. Add the file and its folder to
 //! the module as `mod preload_interpose;` at the crate root.

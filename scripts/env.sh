@@ -52,6 +52,12 @@ KMAKE_VARS=(ARCH=x86_64 RUSTC="${RUSTC:-/usr/bin/rustc}" RUSTDOC="${RUSTDOC:-/us
 # UBSAN, lockdep, a hung task, a soft lockup, a kmemleak report).
 KERNEL_SPLAT='BUG:|WARNING:|Oops|KASAN|UBSAN:|general protection fault|Kernel panic|Call Trace:|suspicious RCU usage|blocked for more than|soft lockup|unreferenced object'
 
+# The line the guest's init prints first, before it runs anything: a console
+# without it is a kernel that crashed or hung while booting.
+GUEST_BOOTED='qemu-run: guest booted'
+# guest_booted CONSOLE: the guest in CONSOLE reached its init.
+guest_booted() { grep -q "$GUEST_BOOTED" "$1" 2>/dev/null; }
+
 log() { echo "preload: $*" >&2; }
 die() { echo "preload: error: $*" >&2; exit 1; }
 # The static binaries that scripts/build-userspace makes for the guest.

@@ -19,8 +19,8 @@
 //! `kernels.rs`: the installed kernels and their preload.ko, which
 //! `status` lists too.
 //!
-//! `unsafe` code lives only in `sys.rs`: Cargo.toml denies the
-//! `unsafe_code` lint and `mod sys` alone allows it.
+//! Code the `unsafe_code` lint flags lives only in `sys.rs`: Cargo.toml
+//! denies that lint and `mod sys` alone allows it.
 
 mod abi;
 mod audit;
